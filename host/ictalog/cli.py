@@ -1,0 +1,149 @@
+"""The ``ictalog`` command line.
+
+Every verb prints JSON with ``--json`` for tools and a short readable account without it.
+Errors the user can act on exit with status 2 and say what to do next.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+
+import numpy as np
+
+from . import __version__
+from .errors import IctalogError
+
+log = logging.getLogger(__name__)
+
+DEFAULT_FLASH_KIB = 4096
+
+
+def _print(result: dict, as_json: bool, lines: list[str]) -> None:
+    if as_json:
+        json.dump(result, sys.stdout, indent=2, sort_keys=True)
+        sys.stdout.write("\n")
+    else:
+        for line in lines:
+            print(line)
+
+
+def cmd_decode(args: argparse.Namespace) -> int:
+    from .logdecode import decode_file, to_fixture_arrays
+
+    decoded = decode_file(args.image)
+    summary = decoded.summary()
+    if args.npz:
+        arrays = to_fixture_arrays(decoded)
+        _save_npz(args.npz, arrays, decoded)
+        summary["npz"] = args.npz
+    _print(summary, args.json, [
+        f"{args.image}: format {summary['format_version']}, "
+        f"{summary['live_sectors']} of {summary['sectors']} sectors in use",
+        f"  {summary['beats']} beats, {summary['epochs']} epochs, "
+        f"{len(summary['events'])} events over {summary['recorded_hours']:.2f} h",
+        f"  records: " + ", ".join(f"{k} {v}" for k, v in summary["records"].items()),
+        f"  torn {summary['torn_records']}, corrupt {summary['corrupt_records']}, "
+        f"undecodable {summary['undecodable_records']}",
+    ])
+    return 0
+
+
+def _save_npz(path: str, arrays: dict[str, np.ndarray], decoded) -> None:
+    from .fixture import Event, Fixture, save_fixture
+
+    # Candidate events are not reference annotations: they are written with an eventType
+    # that does not start with "sz", so no scorer mistakes them for seizures.
+    events = tuple(
+        Event(onset_s=e["onset_s"], duration_s=e["duration_s"],
+              event_type="prefilter_candidate")
+        for e in decoded.events
+    )
+    core = ("acc_mg", "acc_hz", "beat_s", "duration_s")
+    fixture = Fixture(
+        acc_mg=arrays["acc_mg"], acc_hz=float(arrays["acc_hz"]), beat_s=arrays["beat_s"],
+        duration_s=float(arrays["duration_s"]), events=events,
+        extras={k: v for k, v in arrays.items() if k not in core},
+    )
+    save_fixture(path, fixture)
+
+
+def cmd_sim_record(args: argparse.Namespace) -> int:
+    from .fixture import load_fixture
+    from .logdecode import decode_file
+    from .simrun import sim_record
+
+    fixture = load_fixture(args.fixture)
+    sectors = args.flash_kib * 1024 // 4096
+    if sectors < 3:
+        raise IctalogError(f"--flash-kib {args.flash_kib} is too small",
+                           "give at least 12 KiB (three 4 KiB sectors)")
+    result = sim_record(fixture.beat_s, fixture.acc_mg, fixture.acc_hz, fixture.duration_s,
+                        args.flash, sectors, args.power_cut_at_op or 0)
+    result["fixture"] = str(args.fixture)
+    result["flash"] = args.flash
+    result["flash_bytes"] = sectors * 4096
+    result["runtime"] = "micropython"
+    try:
+        summary = decode_file(args.flash).summary()
+        result["recorded"] = {k: summary[k] for k in (
+            "beats", "epochs", "records", "bytes_used", "record_bytes",
+            "rr_bytes_per_beat", "continuous_bytes_per_hour", "torn_records",
+            "corrupt_records")}
+    except IctalogError as exc:
+        # A power cut before the first sector header leaves nothing to decode.
+        result["recorded"] = None
+        result["decode_error"] = exc.reason
+    _print(result, args.json, [
+        f"recorded {args.fixture} into {args.flash}"
+        + (" (power cut at op %d)" % args.power_cut_at_op if result["cut"] else ""),
+        f"  {result['ops']} flash operations, {result['bytes_programmed']} bytes programmed",
+    ])
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ictalog", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"ictalog {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug detail")
+    verbs = parser.add_subparsers(dest="verb", required=True)
+
+    p = verbs.add_parser("decode", help="what a flash image or offloaded log holds")
+    p.add_argument("image", help="flash image or log file")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--npz", metavar="OUT.npz",
+                   help="also write the content back in the fixture format")
+    p.set_defaults(func=cmd_decode)
+
+    sim = verbs.add_parser("sim", help="the wearable simulated under MicroPython")
+    sim_verbs = sim.add_subparsers(dest="sim_verb", required=True)
+    p = sim_verbs.add_parser("record", help="record a fixture into a flash image")
+    p.add_argument("fixture", help="FIXTURE.npz")
+    p.add_argument("--flash", required=True, metavar="IMAGE", help="flash image to write")
+    p.add_argument("--flash-kib", type=int, default=DEFAULT_FLASH_KIB,
+                   help="log partition size in KiB (default %(default)s)")
+    p.add_argument("--power-cut-at-op", type=int, metavar="N",
+                   help="power fails during the N-th flash program or erase")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_sim_record)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return args.func(args)
+    except IctalogError as exc:
+        print(f"ictalog: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

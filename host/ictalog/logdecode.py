@@ -1,0 +1,298 @@
+"""Decode a flash image or offloaded log into what it holds.
+
+The walk over sectors and frames is the device's own code (``ictalog.shared.ringlog``);
+this module adds what the host needs on top: a read-only block device over a file,
+per-kind decoding, beat and epoch time series, and an account of every torn or corrupt
+record found.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .errors import LogImageError
+from .shared import records as rec
+from .shared import ringlog
+
+log = logging.getLogger(__name__)
+
+SECTOR_SIZE = 4096
+
+
+class ImageBlockDevice:
+    """A read-only block device over the bytes of a flash image.
+
+    It implements the part of MicroPython's block-device protocol the log reads with, so
+    the decoder runs the device's own recovery code. Any write raises, so decoding can
+    never change the image.
+    """
+
+    def __init__(self, data: bytes, sector_size: int = SECTOR_SIZE):
+        self.data = memoryview(data)
+        self.sector_size = sector_size
+        self.sector_count = len(data) // sector_size
+
+    def readblocks(self, block: int, buf, offset: int = 0) -> None:
+        start = block * self.sector_size + offset
+        end = start + len(buf)
+        if start < 0 or end > len(self.data):
+            raise OSError(5, "read beyond the end of the image")
+        buf[:] = self.data[start:end]
+
+    def writeblocks(self, block: int, buf, offset: int | None = None) -> None:
+        raise OSError(30, "the decoder opens images read-only")
+
+    def ioctl(self, op: int, arg: int):
+        if op == 4:
+            return self.sector_count
+        if op == 5:
+            return self.sector_size
+        if op == 6:
+            raise OSError(30, "the decoder opens images read-only")
+        return 0
+
+
+@dataclass
+class DecodedLog:
+    """Everything one log holds, on the device's own clock (seconds since boot)."""
+
+    path: str
+    image_bytes: int
+    sector_size: int
+    sectors: int
+    live_sectors: int
+    head_seq: int
+    tail_seq: int
+    ack_address: int
+    end_address: int
+    record_bytes: int = 0
+    counts: dict[str, int] = field(default_factory=dict)
+    bytes_by_kind: dict[str, int] = field(default_factory=dict)
+    beat_t_s: list[float] = field(default_factory=list)
+    rr_ms: list[float] = field(default_factory=list)
+    epochs: list[tuple[float, int, int, int, int]] = field(default_factory=list)
+    events: list[dict] = field(default_factory=list)
+    status: list[dict] = field(default_factory=list)
+    clocks: list[dict] = field(default_factory=list)
+    boots: list[dict] = field(default_factory=list)
+    config: list[dict] = field(default_factory=list)
+    dropped: dict[str, int] = field(default_factory=dict)
+    raw_acc: dict[int, list[dict]] = field(default_factory=dict)
+    raw_ecg: dict[int, list[dict]] = field(default_factory=dict)
+    torn: list[int] = field(default_factory=list)
+    corrupt: list[int] = field(default_factory=list)
+    undecodable: list[dict] = field(default_factory=list)
+
+    def summary(self) -> dict:
+        """The JSON-ready account that ``ictalog decode --json`` prints."""
+        hours = self.recorded_hours()
+        beats = len(self.beat_t_s)
+        continuous = self.bytes_by_kind.get("rr", 0) + self.bytes_by_kind.get("epochs", 0)
+        return {
+            "path": self.path,
+            "format_version": ringlog.FORMAT_VERSION,
+            "image_bytes": self.image_bytes,
+            "sector_size": self.sector_size,
+            "sectors": self.sectors,
+            "live_sectors": self.live_sectors,
+            "bytes_used": self.live_sectors * self.sector_size,
+            "record_bytes": self.record_bytes,
+            "ack_address": self.ack_address,
+            "end_address": self.end_address,
+            "records": dict(sorted(self.counts.items())),
+            "bytes_by_kind": dict(sorted(self.bytes_by_kind.items())),
+            "beats": beats,
+            "epochs": len(self.epochs),
+            "events": self.events,
+            "status_records": len(self.status),
+            "clock_marks": self.clocks,
+            "boots": len(self.boots),
+            "config": self.config,
+            "dropped": self.dropped,
+            "raw_acc_windows": len(self.raw_acc),
+            "raw_ecg_windows": len(self.raw_ecg),
+            "recorded_hours": round(hours, 4),
+            "rr_bytes_per_beat": round(self.bytes_by_kind.get("rr", 0) / beats, 4)
+            if beats else None,
+            "continuous_bytes_per_hour": round(continuous / hours, 1) if hours else None,
+            "torn_records": len(self.torn),
+            "corrupt_records": len(self.corrupt),
+            "undecodable_records": len(self.undecodable),
+            "problems": {
+                "torn_at": self.torn[:20],
+                "corrupt_at": self.corrupt[:20],
+                "undecodable": self.undecodable[:20],
+            },
+            "time_axis": "device seconds since boot",
+        }
+
+    def recorded_hours(self) -> float:
+        """Span covered by beats and epochs, in hours."""
+        times = []
+        if self.beat_t_s:
+            times += [self.beat_t_s[0], self.beat_t_s[-1]]
+        if self.epochs:
+            times += [self.epochs[0][0], self.epochs[-1][0] + 1.0]
+        if not times:
+            return 0.0
+        return (max(times) - min(times)) / 3600.0
+
+
+def read_image(path: str) -> bytes:
+    """Read an image file, refusing what cannot be a log before decoding starts."""
+    try:
+        size = os.path.getsize(path)
+    except OSError as exc:
+        raise LogImageError(
+            f"cannot open the image: {exc.strerror}",
+            "check the path; `ictalog sim record` or a sync writes images",
+            path,
+        ) from exc
+    if size == 0:
+        raise LogImageError("the file is empty", "re-run the sync or the recording", path)
+    if size % SECTOR_SIZE:
+        raise LogImageError(
+            f"the file is {size} bytes, not a whole number of {SECTOR_SIZE}-byte sectors, "
+            "so it is not a flash image (it may be truncated)",
+            "re-read the image from the device, or decode the complete file",
+            path,
+        )
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def decode_bytes(data: bytes, path: str = "<bytes>") -> DecodedLog:
+    """Decode an image held in memory. Never raises for bad content inside a log."""
+    device = ImageBlockDevice(data)
+    if device.sector_count < 3:
+        raise LogImageError(
+            f"the image has {device.sector_count} sectors; a log has at least 3",
+            "decode the whole partition image",
+            path,
+        )
+    try:
+        log_ = ringlog.RingLog(device)
+    except ringlog.LogError as exc:
+        raise LogImageError(str(exc), "decode the whole partition image", path) from exc
+    if log_.head_index < 0:
+        raise LogImageError(
+            "no ictalog sector header found: this is not an ictalog log, or it is blank",
+            "check that this is the log partition image (a blank device has nothing "
+            "to decode)",
+            path,
+        )
+    out = DecodedLog(
+        path=path,
+        image_bytes=len(data),
+        sector_size=device.sector_size,
+        sectors=device.sector_count,
+        live_sectors=log_.head_seq - log_.tail_seq + 1,
+        head_seq=log_.head_seq,
+        tail_seq=log_.tail_seq,
+        ack_address=log_.ack,
+        end_address=log_.end_address(),
+    )
+    problems: list[tuple[int, str]] = []
+    for address, kind, payload in log_.records(start=0, include_log_kinds=True,
+                                               problems=problems):
+        _take(out, address, kind, payload)
+    for address, what in problems:
+        (out.torn if what == "torn" else out.corrupt).append(address)
+    return out
+
+
+def decode_file(path: str) -> DecodedLog:
+    """Decode an image or offloaded log file."""
+    return decode_bytes(read_image(path), path)
+
+
+def _take(out: DecodedLog, address: int, kind: int, payload: bytes) -> None:
+    name = rec.KIND_NAMES.get(kind, f"kind_{kind}")
+    size = len(payload) + ringlog.RECORD_OVERHEAD
+    out.record_bytes += size
+    try:
+        value = rec.decode(kind, payload)
+    except rec.RecordError as exc:
+        out.undecodable.append({"address": address, "kind": kind, "reason": str(exc)})
+        return
+    out.counts[name] = out.counts.get(name, 0) + 1
+    out.bytes_by_kind[name] = out.bytes_by_kind.get(name, 0) + size
+    if kind == rec.KIND_RR:
+        unit_s = (1 << value["shift"]) / 1024.0
+        t_s = value["t_ms"] / 1000.0
+        for k, units in enumerate(value["rr_units"]):
+            if k:
+                t_s += units * unit_s
+            out.beat_t_s.append(t_s)
+            out.rr_ms.append(units * unit_s * 1000.0)
+    elif kind == rec.KIND_EPOCHS:
+        t0 = value["t_ms"] / 1000.0
+        for i, (act, band, freq, posture) in enumerate(value["epochs"]):
+            out.epochs.append((t0 + i, act, band, freq, posture))
+    elif kind == rec.KIND_EVENT:
+        out.events.append({
+            "onset_s": value["t_ms"] / 1000.0,
+            "duration_s": value["duration_ms"] / 1000.0,
+            "kind": value["kind"],
+            "score": value["score"],
+            "window": value["window"],
+        })
+    elif kind == rec.KIND_STATUS:
+        out.status.append(value)
+    elif kind == rec.KIND_CLOCK:
+        out.clocks.append(value)
+    elif kind == rec.KIND_BOOT:
+        out.boots.append(value)
+    elif kind == rec.KIND_CONFIG:
+        out.config.append(value)
+    elif kind == rec.KIND_DROPPED:
+        for dropped_kind, n in value["counts"].items():
+            key = rec.KIND_NAMES.get(dropped_kind, f"kind_{dropped_kind}")
+            out.dropped[key] = out.dropped.get(key, 0) + n
+    elif kind == rec.KIND_RAW_ACC:
+        out.raw_acc.setdefault(value["window"], []).append(value)
+    elif kind == rec.KIND_RAW_ECG:
+        out.raw_ecg.setdefault(value["window"], []).append(value)
+
+
+def to_fixture_arrays(decoded: DecodedLog) -> dict[str, np.ndarray]:
+    """The log's content in the fixture format's arrays, plus epoch and window arrays.
+
+    ``acc_mg`` is empty: the device keeps raw acceleration only in windows around
+    candidates, given as ``raw_acc_mg`` with each sample's time in ``raw_acc_t_s``.
+    """
+    beat_s = np.asarray(decoded.beat_t_s, dtype=np.float64)
+    epoch = np.asarray(decoded.epochs, dtype=np.float64).reshape(-1, 5)
+    acc_rows: list[list[int]] = []
+    acc_t: list[float] = []
+    acc_hz = 25
+    for window in sorted(decoded.raw_acc):
+        for chunk in decoded.raw_acc[window]:
+            acc_hz = chunk["acc_hz"]
+            samples = chunk["samples_mg"]
+            for i in range(len(samples) // 3):
+                acc_rows.append(samples[3 * i:3 * i + 3])
+                acc_t.append(chunk["t_ms"] / 1000.0 + i / chunk["acc_hz"])
+    duration_s = decoded.recorded_hours() * 3600.0
+    if len(beat_s):
+        duration_s = max(duration_s, float(beat_s[-1]))
+    if len(epoch):
+        duration_s = max(duration_s, float(epoch[-1, 0]) + 1.0)
+    return {
+        "acc_mg": np.zeros((0, 3), dtype=np.int16),
+        "acc_hz": np.float64(acc_hz),
+        "beat_s": beat_s,
+        "duration_s": np.float64(duration_s),
+        "rr_ms": np.asarray(decoded.rr_ms, dtype=np.float64),
+        "epoch_t_s": epoch[:, 0],
+        "epoch_act": epoch[:, 1].astype(np.uint8),
+        "epoch_band": epoch[:, 2].astype(np.uint8),
+        "epoch_freq_hz": epoch[:, 3].astype(np.uint8),
+        "epoch_posture": epoch[:, 4].astype(np.uint8),
+        "raw_acc_mg": np.asarray(acc_rows, dtype=np.int16).reshape(-1, 3),
+        "raw_acc_t_s": np.asarray(acc_t, dtype=np.float64),
+    }

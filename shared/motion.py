@@ -1,0 +1,152 @@
+# One-second motion epochs from 3-axis acceleration: the features the wearable keeps for
+# every second of the night (docs/LOG-SPEC.md, "Motion epochs", says how each is coded).
+#
+# - act: activity, the mean absolute deviation of the acceleration magnitude from its
+#   mean over the epoch, in milli-g, coded on a roughly x1.5 scale into 0..15. Gravity and
+#   a steady posture cancel out; sensor noise at rest stays in codes 0..2.
+# - band: the share of the epoch's motion power between 3 and 8 Hz (the clonic band),
+#   0..15 as fifteenths of the power from 1 Hz up to half the sample rate.
+# - freq: the dominant frequency in whole hertz (1..12 at 25 Hz), 0 for none.
+# - posture: the axis gravity lies along (patch frame: +x the patient's left, +y toward the
+#   head, +z out of the chest): upright, supine, prone, left or right side, inverted.
+#
+# band, freq and posture are computed and stored only for epochs with act >= ACT_MOVING:
+# a still second needs one nibble. Integer arithmetic throughout, and the per-epoch buffers
+# are allocated once.
+
+from array import array
+
+from .records import (ACT_MOVING, POSTURE_INVERTED, POSTURE_LEFT, POSTURE_PRONE,
+                      POSTURE_RIGHT, POSTURE_SUPINE, POSTURE_UNKNOWN, POSTURE_UPRIGHT)
+
+# Lower bounds (mg) of activity codes 1..15; below the first is code 0.
+ACT_THRESHOLDS_MG = (3, 5, 8, 12, 18, 27, 40, 60, 90, 135, 200, 300, 450, 675, 1000)
+
+# Representative activity (mg) the host uses for each code: about the geometric middle of
+# the code's range.
+ACT_CODE_MG = (1, 4, 6, 10, 15, 22, 33, 49, 73, 110, 164, 245, 367, 551, 820, 1200)
+
+BAND_LOW_HZ = 3
+BAND_HIGH_HZ = 8
+
+# Sine and cosine are held as integers scaled by 2**_TRIG_BITS.
+_TRIG_BITS = 12
+# Sums are shifted down before squaring so that squares stay small integers on 32-bit
+# MicroPython ports (no heap allocation for big integers).
+_POWER_SHIFT = 14
+
+
+def isqrt(n):
+    # Integer square root (floor), by Newton's method.
+    if n <= 0:
+        return 0
+    x = n
+    y = (x + 1) >> 1
+    while y < x:
+        x = y
+        y = (x + n // x) >> 1
+    return x
+
+
+def act_code(act_mg):
+    code = 0
+    for threshold in ACT_THRESHOLDS_MG:
+        if act_mg < threshold:
+            break
+        code += 1
+    return code
+
+
+def posture_of(x_mg, y_mg, z_mg):
+    ax = abs(x_mg)
+    ay = abs(y_mg)
+    az = abs(z_mg)
+    if ax == 0 and ay == 0 and az == 0:
+        return POSTURE_UNKNOWN
+    if ay >= ax and ay >= az:
+        return POSTURE_UPRIGHT if y_mg > 0 else POSTURE_INVERTED
+    if az >= ax:
+        return POSTURE_SUPINE if z_mg > 0 else POSTURE_PRONE
+    return POSTURE_RIGHT if x_mg > 0 else POSTURE_LEFT
+
+
+class EpochFeatures:
+    def __init__(self, acc_hz=25):
+        if acc_hz < 4 or acc_hz > 200:
+            raise ValueError("epoch features need 4 to 200 samples a second, not %d" % acc_hz)
+        self.acc_hz = acc_hz
+        self.mag_mg = array("i", [0] * acc_hz)
+        self.bins = acc_hz // 2
+        # cos and sin of 2*pi*k*i/n for i in 0..n-1, from a table of one period.
+        self.cos_q = array("i", [0] * acc_hz)
+        self.sin_q = array("i", [0] * acc_hz)
+        import math
+        scale = 1 << _TRIG_BITS
+        for i in range(acc_hz):
+            angle = 2 * math.pi * i / acc_hz
+            self.cos_q[i] = int(round(math.cos(angle) * scale))
+            self.sin_q[i] = int(round(math.sin(angle) * scale))
+
+    def compute(self, acc_mg, start):
+        # acc_mg: flat int sequence x0, y0, z0, x1, ...; the epoch is the acc_hz samples
+        # from sample index start. Returns (act, band, freq, posture) codes.
+        n = self.acc_hz
+        mag = self.mag_mg
+        total = 0
+        sx = sy = sz = 0
+        base = 3 * start
+        for i in range(n):
+            x = acc_mg[base]
+            y = acc_mg[base + 1]
+            z = acc_mg[base + 2]
+            base += 3
+            sx += x
+            sy += y
+            sz += z
+            m = isqrt(x * x + y * y + z * z)
+            mag[i] = m
+            total += m
+        mean = total // n
+        dev = 0
+        for i in range(n):
+            dev += abs(mag[i] - mean)
+        act = act_code(dev // n)
+        if act < ACT_MOVING:
+            return act, 0, 0, 0
+        band, freq = self._spectrum(mean)
+        return act, band, freq, posture_of(sx // n, sy // n, sz // n)
+
+    def _spectrum(self, mean):
+        # Power at each whole-hertz bin of a plain DFT over the epoch.
+        n = self.acc_hz
+        mag = self.mag_mg
+        cos_q = self.cos_q
+        sin_q = self.sin_q
+        power_all = 0
+        power_band = 0
+        best_power = 0
+        best_hz = 0
+        for k in range(1, self.bins + 1):
+            re = 0
+            im = 0
+            phase = 0
+            for i in range(n):
+                v = mag[i] - mean
+                re += v * cos_q[phase]
+                im += v * sin_q[phase]
+                phase += k
+                if phase >= n:
+                    phase -= n
+            re >>= _POWER_SHIFT
+            im >>= _POWER_SHIFT
+            power = re * re + im * im
+            power_all += power
+            if BAND_LOW_HZ <= k <= BAND_HIGH_HZ:
+                power_band += power
+            if power > best_power:
+                best_power = power
+                best_hz = k
+        if power_all == 0:
+            return 0, 0
+        band = (15 * power_band + power_all // 2) // power_all
+        return band, min(best_hz, 15)
