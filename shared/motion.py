@@ -1,11 +1,12 @@
 # One-second motion epochs from 3-axis acceleration: the features the wearable keeps for
 # every second of the night (docs/LOG-SPEC.md, "Motion epochs", says how each is coded).
 #
-# - act: activity, the mean absolute deviation of the acceleration magnitude from its
-#   mean over the epoch, in milli-g, coded on a roughly x1.5 scale into 0..15. Gravity and
-#   a steady posture cancel out; sensor noise at rest stays in codes 0..2.
+# - act: activity, the mean length of the acceleration vector after its mean over the
+#   epoch (gravity, posture) is removed, in milli-g, coded on a roughly x1.5 scale into
+#   0..15. Sensor noise and breathing at rest stay in codes 0..2.
 # - band: the share of the epoch's motion power between 3 and 8 Hz (the clonic band),
-#   0..15 as fifteenths of the power from 1 Hz up to half the sample rate.
+#   0..15 as fifteenths of the power from 1 Hz up to half the sample rate, all three axes
+#   summed.
 # - freq: the dominant frequency in whole hertz (1..12 at 25 Hz), 0 for none.
 # - posture: the axis gravity lies along (patch frame: +x the patient's left, +y toward the
 #   head, +z out of the chest): upright, supine, prone, left or right side, inverted.
@@ -75,7 +76,6 @@ class EpochFeatures:
         if acc_hz < 4 or acc_hz > 200:
             raise ValueError("epoch features need 4 to 200 samples a second, not %d" % acc_hz)
         self.acc_hz = acc_hz
-        self.mag_mg = array("i", [0] * acc_hz)
         self.bins = acc_hz // 2
         # cos and sin of 2*pi*k*i/n for i in 0..n-1, from a table of one period.
         self.cos_q = array("i", [0] * acc_hz)
@@ -91,35 +91,36 @@ class EpochFeatures:
         # acc_mg: flat int sequence x0, y0, z0, x1, ...; the epoch is the acc_hz samples
         # from sample index start. Returns (act, band, freq, posture) codes.
         n = self.acc_hz
-        mag = self.mag_mg
-        total = 0
+        first = 3 * start
+        stop = first + 3 * n
         sx = sy = sz = 0
-        base = 3 * start
-        for i in range(n):
-            x = acc_mg[base]
-            y = acc_mg[base + 1]
-            z = acc_mg[base + 2]
-            base += 3
-            sx += x
-            sy += y
-            sz += z
-            m = isqrt(x * x + y * y + z * z)
-            mag[i] = m
-            total += m
-        mean = total // n
-        dev = 0
-        for i in range(n):
-            dev += abs(mag[i] - mean)
-        act = act_code(dev // n)
+        for i in range(first, stop, 3):
+            sx += acc_mg[i]
+            sy += acc_mg[i + 1]
+            sz += acc_mg[i + 2]
+        mx = sx // n
+        my = sy // n
+        mz = sz // n
+        # Activity: the mean length of the acceleration vector once its mean over the
+        # epoch (gravity and posture) is taken away, so motion in any direction counts
+        # and keeps its own frequency (the magnitude of the raw vector would halve the
+        # amplitude and double the frequency of a shake across gravity).
+        total = 0
+        for i in range(first, stop, 3):
+            dx = acc_mg[i] - mx
+            dy = acc_mg[i + 1] - my
+            dz = acc_mg[i + 2] - mz
+            total += isqrt(dx * dx + dy * dy + dz * dz)
+        act = act_code(total // n)
         if act < ACT_MOVING:
             return act, 0, 0, 0
-        band, freq = self._spectrum(mean)
-        return act, band, freq, posture_of(sx // n, sy // n, sz // n)
+        band, freq = self._spectrum(acc_mg, first, (mx, my, mz))
+        return act, band, freq, posture_of(mx, my, mz)
 
-    def _spectrum(self, mean):
-        # Power at each whole-hertz bin of a plain DFT over the epoch.
+    def _spectrum(self, acc_mg, first, means):
+        # Power at each whole-hertz bin of a plain DFT over the epoch, summed over the
+        # three axes.
         n = self.acc_hz
-        mag = self.mag_mg
         cos_q = self.cos_q
         sin_q = self.sin_q
         power_all = 0
@@ -127,19 +128,22 @@ class EpochFeatures:
         best_power = 0
         best_hz = 0
         for k in range(1, self.bins + 1):
-            re = 0
-            im = 0
-            phase = 0
-            for i in range(n):
-                v = mag[i] - mean
-                re += v * cos_q[phase]
-                im += v * sin_q[phase]
-                phase += k
-                if phase >= n:
-                    phase -= n
-            re >>= _POWER_SHIFT
-            im >>= _POWER_SHIFT
-            power = re * re + im * im
+            power = 0
+            for axis in range(3):
+                mean = means[axis]
+                re = 0
+                im = 0
+                phase = 0
+                for i in range(first + axis, first + axis + 3 * n, 3):
+                    v = acc_mg[i] - mean
+                    re += v * cos_q[phase]
+                    im += v * sin_q[phase]
+                    phase += k
+                    if phase >= n:
+                        phase -= n
+                re >>= _POWER_SHIFT
+                im >>= _POWER_SHIFT
+                power += re * re + im * im
             power_all += power
             if BAND_LOW_HZ <= k <= BAND_HIGH_HZ:
                 power_band += power

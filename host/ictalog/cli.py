@@ -37,6 +37,11 @@ def cmd_decode(args: argparse.Namespace) -> int:
     decoded = decode_file(args.image)
     summary = decoded.summary()
     if args.npz:
+        if not decoded.beat_t_s and not decoded.epochs:
+            raise IctalogError(
+                "the log holds no beats and no motion epochs, so there is no recording "
+                "to write as a fixture", "decode without --npz to see what it does hold",
+                args.image)
         arrays = to_fixture_arrays(decoded)
         _save_npz(args.npz, arrays, decoded)
         summary["npz"] = args.npz
