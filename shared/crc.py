@@ -5,10 +5,10 @@
 # MicroPython builds usually carry binascii.crc32 in C; the table-driven fallback keeps
 # ports without it correct, and the tests hold both to the same golden vectors.
 
-try:
-    from binascii import crc32 as _native_crc32
-except ImportError:  # a port built without MICROPY_PY_BINASCII_CRC32
-    _native_crc32 = None
+import binascii
+
+# None on a port built without MICROPY_PY_BINASCII_CRC32.
+_native_crc32 = getattr(binascii, "crc32", None)
 
 POLY_REFLECTED = 0xEDB88320
 INIT = 0xFFFFFFFF

@@ -37,6 +37,35 @@ _TRIG_BITS = 12
 _POWER_SHIFT = 14
 
 
+# pi in Q60 fixed point (floor of pi * 2**60).
+_PI_Q60 = 3622009729038561421
+_Q = 60
+
+
+def _trig_q(i, n):
+    # cos and sin of 2*pi*i/n scaled by 2**_TRIG_BITS and rounded, from Taylor series in
+    # integer fixed point. Floats would not do: the device ports have single-precision
+    # floats and would round some table entries differently from the desktop. Runs once
+    # per table entry at start-up; the big integers it uses never appear per sample.
+    if 2 * i > n:
+        i -= n
+    x = 2 * _PI_Q60 * i // n
+    one = 1 << _Q
+    x2 = x * x >> _Q
+    cos_v = 0
+    sin_v = 0
+    term_c = one
+    term_s = x
+    for k in range(1, 30):
+        cos_v += term_c
+        sin_v += term_s
+        term_c = -(term_c * x2 >> _Q) // ((2 * k - 1) * (2 * k))
+        term_s = -(term_s * x2 >> _Q) // ((2 * k) * (2 * k + 1))
+    shift = _Q - _TRIG_BITS
+    half = 1 << (shift - 1)
+    return (cos_v + half) >> shift, (sin_v + half) >> shift
+
+
 def isqrt(n):
     # Integer square root (floor), by Newton's method.
     if n <= 0:
@@ -77,15 +106,11 @@ class EpochFeatures:
             raise ValueError("epoch features need 4 to 200 samples a second, not %d" % acc_hz)
         self.acc_hz = acc_hz
         self.bins = acc_hz // 2
-        # cos and sin of 2*pi*k*i/n for i in 0..n-1, from a table of one period.
+        # cos and sin of 2*pi*i/n for i in 0..n-1: one period, indexed by k*i mod n.
         self.cos_q = array("i", [0] * acc_hz)
         self.sin_q = array("i", [0] * acc_hz)
-        import math
-        scale = 1 << _TRIG_BITS
         for i in range(acc_hz):
-            angle = 2 * math.pi * i / acc_hz
-            self.cos_q[i] = int(round(math.cos(angle) * scale))
-            self.sin_q[i] = int(round(math.sin(angle) * scale))
+            self.cos_q[i], self.sin_q[i] = _trig_q(i, acc_hz)
 
     def compute(self, acc_mg, start):
         # acc_mg: flat int sequence x0, y0, z0, x1, ...; the epoch is the acc_hz samples

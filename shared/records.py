@@ -38,7 +38,11 @@ KIND_NAMES = {
 # 1/128 s steps (7.8125 ms), which is shift 3.
 RR_SHIFT_MAX30003 = 3
 RR_MAX_BEATS = 1024
-_RR_ESCAPE = 15
+# Nibble codes of the R-R stream: 0..13 a small delta (zig-zag, -7..+6 units), 14 then
+# two nibbles a delta of -128..+127 units, 15 then four nibbles the interval itself.
+_RR_SMALL_MAX = 13
+_RR_MEDIUM = 14
+_RR_LONG = 15
 
 # Motion epochs are one second each; an epoch whose activity code is at least
 # ACT_MOVING carries three more nibbles (band share, dominant frequency, posture).
@@ -147,11 +151,15 @@ def encode_rr(t_ms, rr_units, shift=RR_SHIFT_MAX30003):
         if value < 0 or value > 0xFFFF:
             raise ValueError("R-R value %d does not fit 16 bits" % value)
         delta = value - previous
-        if -7 <= delta <= 7:
-            # Zig-zag: 0, -1, 1, -2, 2, ... -7, 7 map to 0..14.
+        if -7 <= delta <= 6:
+            # Zig-zag: 0, -1, 1, -2, 2, ... 6, -7 map to 0..13.
             nib.put(delta * 2 if delta >= 0 else -delta * 2 - 1)
+        elif -128 <= delta <= 127:
+            nib.put(_RR_MEDIUM)
+            nib.put((delta & 0xFF) >> 4)
+            nib.put(delta)
         else:
-            nib.put(_RR_ESCAPE)
+            nib.put(_RR_LONG)
             nib.put(value >> 12)
             nib.put(value >> 8)
             nib.put(value >> 4)
@@ -172,15 +180,20 @@ def decode_rr(payload):
     previous = first
     for _ in range(1, n):
         code = reader.get()
-        if code == _RR_ESCAPE:
+        if code == _RR_LONG:
             value = 0
             for _ in range(4):
                 value = (value << 4) | reader.get()
         else:
-            delta = code >> 1 if not code & 1 else -((code + 1) >> 1)
+            if code == _RR_MEDIUM:
+                delta = (reader.get() << 4) | reader.get()
+                if delta >= 128:
+                    delta -= 256
+            else:
+                delta = code >> 1 if not code & 1 else -((code + 1) >> 1)
             value = previous + delta
-            if value < 0:
-                raise RecordError("rr record decodes to a negative interval")
+            if value < 0 or value > 0xFFFF:
+                raise RecordError("rr record decodes to an interval outside 0..65535")
         rr.append(value)
         previous = value
     if (reader.pos + 1) >> 1 != len(payload):

@@ -129,18 +129,20 @@ class RingLog:
         self.tail_seq = self._find_tail_seq()
 
     def _find_tail_seq(self):
-        # The live sectors hold consecutive sequence numbers ending at the head; anything
-        # older is stale and free for reuse.
+        # The live sectors hold consecutive sequence numbers ending at the head, in ring
+        # order. Walk back from the head while the numbers continue; a sector without a
+        # valid header (bad, or erased) is stepped over, anything else older is stale and
+        # free for reuse. No allocation: this runs at every boot.
         if self.head_index < 0:
             return 0
-        present = {}
-        for index in range(self.sector_count):
-            seq = self.seqs[index]
-            if seq:
-                present[seq] = index
+        count = self.sector_count
         tail = self.head_seq
-        while (tail - 1) in present:
-            tail -= 1
+        for step in range(1, count):
+            seq = self.seqs[(self.head_index - step) % count]
+            if seq == tail - 1:
+                tail = seq
+            elif seq != 0:
+                break
         return tail
 
     def _read_header(self, index):

@@ -62,7 +62,7 @@ def record(replay_path, image_path, sectors, cut_at_op=0):
     flash = NorFlash(sectors)
     if cut_at_op:
         flash.cut_power_at(cut_at_op)
-    result = {"cut": False}
+    result = {"cut": False, "records": 0, "records_dropped": 0}
     with open(replay_path, "rb") as f:
         head = f.read(_HEADER_SIZE)
         magic, version, acc_hz, _r, n_beats, n_acc, duration_ms = struct.unpack(_HEADER, head)
@@ -70,16 +70,16 @@ def record(replay_path, image_path, sectors, cut_at_op=0):
             raise ValueError("%s is not a replay file" % replay_path)
         beats_at = _HEADER_SIZE
         acc_at = beats_at + 4 * n_beats
+        # Mounting only reads, so the power cut can only strike once writing starts.
+        recorder = Recorder(RingLog(flash), acc_hz)
         try:
-            log = RingLog(flash)
-            recorder = Recorder(log, acc_hz)
             recorder.put(rec.KIND_BOOT, rec.encode_boot(0, 1, 0, _FIRMWARE, "sim"))
             _run(f, recorder, beats_at, n_beats, acc_at, n_acc, acc_hz)
             recorder.close()
-            result["records"] = recorder.written
-            result["records_dropped"] = recorder.dropped
         except PowerCut:
             result["cut"] = True
+        result["records"] = recorder.written
+        result["records_dropped"] = recorder.dropped
     flash.power_on()
     flash.save(image_path)
     result["ops"] = flash.ops

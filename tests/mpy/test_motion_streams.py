@@ -90,3 +90,16 @@ def test_epoch_stream_closes_on_a_gap():
     rest = r.decode_epochs(s.flush())
     assert rest["t_ms"] == 5000 and rest["posture"] == r.POSTURE_LEFT
     assert rest["epochs"] == [(1, 0, 0, r.POSTURE_LEFT)]
+
+
+def test_trig_table_is_the_same_on_every_interpreter():
+    # A checksum over the integer-built tables for every supported rate; floats would
+    # differ between single- and double-precision ports.
+    from shared.motion import _trig_q
+    h = 0
+    for n in range(4, 201):
+        for i in range(n):
+            c, s = _trig_q(i, n)
+            h = (h * 31 + c * 7 + s) & 0xFFFFFFFF
+    assert h == 3969093034
+    assert _trig_q(0, 25) == (4096, 0) and _trig_q(5, 20) == (0, 4096)

@@ -5,9 +5,12 @@ from binascii import hexlify, unhexlify
 from shared import records as r
 
 GOLDEN = (
-    # t_ms 1000, shift 3, 7 beats: 0 (unknown), 100 (escape), +3, -7, 0, 200 (escape), +2
+    # t_ms 1000, shift 3, 7 beats: 0 (unknown), +100 (medium), +3, -7, 0, +104 (medium),
+    # +2; then a long escape (+1000) and a negative medium delta (-100).
     ("rr", lambda: r.encode_rr(1000, [0, 100, 103, 96, 96, 200, 202]),
-     "e80300000307000000f00646d0f00c84"),
+     "e80300000307000000e646d0e684"),
+    ("rr_escapes", lambda: r.encode_rr(0, [200, 1200, 1100]), "00000000030300c800"
+     "f04b0e9c"),
     ("epochs", lambda: r.encode_epochs(60000, 2, [(0, 0, 0, 2), (1, 0, 0, 2), (9, 12, 5, 4),
                                                   (2, 0, 0, 4)]),
      "60ea00000402019c5420"),
@@ -35,15 +38,15 @@ def test_golden_vectors_decode():
     rr = r.decode_rr(unhexlify(GOLDEN[0][2]))
     assert rr["t_ms"] == 1000 and rr["shift"] == 3
     assert rr["rr_units"] == [0, 100, 103, 96, 96, 200, 202]
-    ep = r.decode_epochs(unhexlify(GOLDEN[1][2]))
+    ep = r.decode_epochs(unhexlify(GOLDEN[2][2]))
     assert ep["epochs"] == [(0, 0, 0, 2), (1, 0, 0, 2), (9, 12, 5, 4), (2, 0, 0, 4)]
-    cfg = r.decode_config(unhexlify(GOLDEN[8][2]))
+    cfg = r.decode_config(unhexlify(GOLDEN[9][2]))
     assert cfg["study_id"] == "ST-01" and cfg["patient_code"] == "P-007"
     assert cfg["utc_offset_min"] == 60 and cfg["nights"] == 14
 
 
 def test_rr_round_trip_extremes():
-    values = [0, 1, 8, 1, 0xFFFF, 0, 7, 0, 65535, 65528]
+    values = [0, 1, 8, 1, 0xFFFF, 0, 7, 0, 65535, 65528, 65400, 65527, 65534, 65534]
     for n in range(1, len(values) + 1):
         payload = r.encode_rr(0xFFFFFFFF, values[:n], 0)
         back = r.decode_rr(payload)
@@ -52,10 +55,10 @@ def test_rr_round_trip_extremes():
 
 
 def test_rr_small_deltas_take_half_a_byte():
-    # A walk whose every step is within +-7 units: one nibble per beat after the first.
-    rr = [100]
+    # A walk whose every step is within -7..+6 units: one nibble per beat after the first.
+    rr = [300]
     for k in range(1, 200):
-        rr.append(rr[-1] + (k % 15) - 7)
+        rr.append(rr[-1] + (k % 14) - 7)
     payload = r.encode_rr(0, rr)
     assert len(payload) == 9 + (199 + 1) // 2
     assert r.decode_rr(payload)["rr_units"] == rr
