@@ -180,8 +180,8 @@ class RingLog:
         offset = HEADER_SIZE
         last_ack = 0
         for kind, payload_offset, length, status in self._frames(index):
-            if status != 0:
-                return offset, status == _BAD, last_ack
+            if status != _OK:
+                return offset, True, last_ack
             if kind == KIND_ACK:
                 last_ack = max(last_ack, self._read_ack(index, payload_offset))
             offset = payload_offset + length + RECORD_TAIL
@@ -222,48 +222,68 @@ class RingLog:
 
     # --- reading -------------------------------------------------------------------------
 
-    def _frames(self, index):
-        # Yield (kind, payload_offset, length, status) for each frame in a sector: status
-        # 0 for a good record, _BAD for a frame that fails its checks (the walk ends there),
-        # _END when erased space is reached.
+    def _check_frame(self, index, offset):
+        # Check the frame at offset: returns (status, kind, length) with status _OK,
+        # _BAD (fails its checks) or _END (erased flash: nothing more was written).
         head = self._frame_head
-        offset = HEADER_SIZE
-        limit = self.sector_size
+        self.bdev.readblocks(index, head, offset)
+        kind = head[0]
+        length = head[1] | (head[2] << 8)
+        if kind == ERASED and length == 0xFFFF:
+            return _END, kind, length
+        stop = offset + RECORD_HEAD + length
+        if kind == ERASED or kind == 0 or stop + RECORD_TAIL > self.sector_size:
+            return _BAD, kind, length
+        crc = crc32(head)
         crc_buf = self._scratch
-        while offset + RECORD_OVERHEAD <= limit:
-            self.bdev.readblocks(index, head, offset)
-            kind = head[0]
-            length = head[1] | (head[2] << 8)
-            if kind == ERASED and length == 0xFFFF:
-                return
-            end = offset + RECORD_HEAD + length + RECORD_TAIL
-            if kind == ERASED or kind == 0 or end > limit:
-                yield kind, offset + RECORD_HEAD, length, _BAD
-                return
-            crc = crc32(head)
-            pos = offset + RECORD_HEAD
-            stop = pos + length
-            while pos < stop:
-                n = min(len(crc_buf), stop - pos)
-                view = memoryview(crc_buf)[0:n]
-                self.bdev.readblocks(index, view, pos)
-                crc = crc32(view, crc)
-                pos += n
-            tail = memoryview(crc_buf)[0:4]
-            self.bdev.readblocks(index, tail, stop)
-            if crc != (tail[0] | (tail[1] << 8) | (tail[2] << 16) | (tail[3] << 24)):
-                yield kind, offset + RECORD_HEAD, length, _BAD
-                return
-            yield kind, offset + RECORD_HEAD, length, 0
-            offset = end
-        return
+        pos = offset + RECORD_HEAD
+        while pos < stop:
+            n = min(len(crc_buf), stop - pos)
+            view = memoryview(crc_buf)[0:n]
+            self.bdev.readblocks(index, view, pos)
+            crc = crc32(view, crc)
+            pos += n
+        tail = memoryview(crc_buf)[0:4]
+        self.bdev.readblocks(index, tail, stop)
+        if crc != (tail[0] | (tail[1] << 8) | (tail[2] << 16) | (tail[3] << 24)):
+            return _BAD, kind, length
+        return _OK, kind, length
 
-    def records(self, start=None, include_log_kinds=False, problems=None):
+    def _frames(self, index, resync=False):
+        # Yield (kind, payload_offset, length, status) for each frame in a sector, status
+        # _OK for a good record. Without resync a bad frame is yielded with status _BAD and
+        # ends the walk (the device never writes past one). With resync (the host's
+        # decoder) the walk looks for the next good frame after it: a bad frame with good
+        # ones after it is yielded as _CORRUPT, one with nothing good after it as _TORN,
+        # the mark a power cut leaves.
+        offset = HEADER_SIZE
+        limit = self.sector_size - RECORD_OVERHEAD
+        while offset <= limit:
+            status, kind, length = self._check_frame(index, offset)
+            if status == _END:
+                return
+            if status == _OK:
+                yield kind, offset + RECORD_HEAD, length, _OK
+                offset += RECORD_OVERHEAD + length
+                continue
+            if not resync:
+                yield kind, offset + RECORD_HEAD, length, _BAD
+                return
+            following = offset + 1
+            while following <= limit and self._check_frame(index, following)[0] != _OK:
+                following += 1
+            if following > limit:
+                yield kind, offset + RECORD_HEAD, length, _TORN
+                return
+            yield kind, offset + RECORD_HEAD, length, _CORRUPT
+            offset = following
+
+    def records(self, start=None, include_log_kinds=False, problems=None, resync=False):
         # Yield (address, kind, payload) for every good record from address start on
         # (default: the oldest unacknowledged one). The payload is a fresh bytes object.
-        # A bad frame ends the walk through its sector; the next sector is read anyway.
-        # With a list as problems, each bad frame met is added as (address, "torn" or
-        # "corrupt").
+        # A bad frame ends the walk through its sector unless resync is set (see _frames);
+        # the next sector is read either way. With a list as problems, each bad frame met
+        # is added to it as (address, "torn", "corrupt" or "bad").
         if self.head_index < 0:
             return
         if start is None:
@@ -273,13 +293,12 @@ class RingLog:
         while seq <= self.head_seq:
             if index >= 0:
                 base = seq << self.sector_shift
-                for kind, payload_offset, length, status in self._frames(index):
+                for kind, payload_offset, length, status in self._frames(index, resync):
                     address = base + payload_offset - RECORD_HEAD
-                    if status != 0:
-                        if problems is not None:
-                            problems.append((address, self._classify_bad(
-                                index, payload_offset, length)))
-                        break
+                    if status != _OK:
+                        if problems is not None and address >= start:
+                            problems.append((address, _STATUS_NAMES[status]))
+                        continue
                     if address < start:
                         continue
                     if kind == KIND_ACK and not include_log_kinds:
@@ -289,14 +308,6 @@ class RingLog:
                     yield address, kind, bytes(payload)
             seq += 1
             index = self._index_of_seq(seq, index)
-
-    def _classify_bad(self, index, payload_offset, length):
-        # A frame cut while it was being programmed is followed by erased flash; anything
-        # else (stray bits, a failing sector, a foreign image) is corruption.
-        end = payload_offset + length + RECORD_TAIL
-        if end <= self.sector_size and self._erased_from(index, end):
-            return "torn"
-        return "corrupt"
 
     # --- space ---------------------------------------------------------------------------
 
@@ -457,4 +468,9 @@ class RingLog:
         self.mount()
 
 
+_OK = 0
 _BAD = 1
+_TORN = 2
+_CORRUPT = 3
+_END = 4
+_STATUS_NAMES = {_BAD: "bad", _TORN: "torn", _CORRUPT: "corrupt"}

@@ -198,7 +198,7 @@ def decode_bytes(data: bytes, path: str = "<bytes>") -> DecodedLog:
     )
     problems: list[tuple[int, str]] = []
     for address, kind, payload in log_.records(start=0, include_log_kinds=True,
-                                               problems=problems):
+                                               problems=problems, resync=True):
         _take(out, address, kind, payload)
     for address, what in problems:
         (out.torn if what == "torn" else out.corrupt).append(address)

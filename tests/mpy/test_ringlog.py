@@ -168,3 +168,27 @@ def test_recovery_after_random_cut():
     out = run(flash, script)
     assert out.cut
     check_recovered(flash, out)
+
+
+def test_resync_recovers_records_after_a_corrupt_one():
+    flash = NorFlash(4)
+    log = RingLog(flash)
+    written = [(log.append(4, bytes([i]) * 40), 4, bytes([i]) * 40) for i in range(20)]
+    # Flip one bit inside the payload of the sixth record.
+    flash.data[(written[5][0] & 4095) + 10] ^= 0x10
+    problems = []
+    got = list(RingLog(flash).records(resync=True, problems=problems))
+    assert got == written[:5] + written[6:]
+    assert problems == [(written[5][0], "corrupt")]
+    # Without resync the walk stops at the bad frame, as the device's own walk does.
+    assert list(RingLog(flash).records()) == written[:5]
+
+
+def test_torn_last_record_is_reported_as_torn():
+    flash = NorFlash(4)
+    log = RingLog(flash)
+    written = [(log.append(4, bytes([i]) * 40), 4, bytes([i]) * 40) for i in range(6)]
+    flash.data[(written[5][0] & 4095) + 30] &= 0x00
+    problems = []
+    got = list(RingLog(flash).records(resync=True, problems=problems))
+    assert got == written[:5] and problems == [(written[5][0], "torn")]
