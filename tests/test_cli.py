@@ -152,3 +152,21 @@ def test_console_script_is_installed():
     exe = os.path.join(os.path.dirname(sys.executable), "ictalog")
     proc = subprocess.run([exe, "--version"], capture_output=True, text=True)
     assert proc.returncode == 0 and proc.stdout.startswith("ictalog ")
+
+
+def test_npz_of_a_log_spanning_two_boots_is_refused_clearly(tmp_path, capsys):
+    from boards.sim.norflash import NorFlash
+    from shared import records as rec
+    from shared.ringlog import RingLog
+
+    flash = NorFlash(4)
+    log = RingLog(flash)
+    for boot in (1, 2):
+        log.append(rec.KIND_BOOT, rec.encode_boot(0, boot, 0, "fw", "sim"))
+        log.append(rec.KIND_RR, rec.encode_rr(1000, [0, 100, 101]))
+    image = str(tmp_path / "two-boots.img")
+    flash.save(image)
+    code, out, _ = run_cli(capsys, "decode", image, "--json")
+    assert code == 0 and json.loads(out)["boots"] == 2 and json.loads(out)["beats"] == 6
+    code, _, err = run_cli(capsys, "decode", image, "--npz", str(tmp_path / "x.npz"))
+    assert code == 2 and "2 boots" in err and "next step:" in err
