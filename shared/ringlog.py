@@ -87,7 +87,10 @@ class RingLog:
         self._frame_head = bytearray(RECORD_HEAD)
         self._scratch = bytearray(256)
         self.dropped = {}
-        self.bad_sectors = 0
+        # Indices of sectors found failing since boot (an erase or a header that did not
+        # verify). Each counts once however often it is retried; a reboot finds them again
+        # when the writer next reaches them.
+        self.bad = set()
         self.mount()
 
     # --- boot ----------------------------------------------------------------------------
@@ -319,7 +322,7 @@ class RingLog:
         return self.head_seq - first + 1
 
     def free_sectors(self):
-        return self.sector_count - self.used_sectors() - self.bad_sectors
+        return self.sector_count - self.used_sectors() - len(self.bad)
 
     def state(self):
         free = self.free_sectors()
@@ -381,6 +384,7 @@ class RingLog:
                 return address
             # The read-back did not match: the sector is failing. Leave it and retry the
             # record in the next one.
+            self.bad.add(self.head_index)
             self.write_offset = self.sector_size
         raise LogError("no sector accepted the record: the flash is failing")
 
@@ -419,7 +423,7 @@ class RingLog:
         if old_seq and old_seq == self.tail_seq:
             self.tail_seq = old_seq + 1
         if not self._erased_from(index, 0):
-            self.bad_sectors += 1
+            self.bad.add(index)
             return False
         seq = self.head_seq + 1
         header = self._header
@@ -431,10 +435,11 @@ class RingLog:
         check = bytearray(HEADER_SIZE)
         self.bdev.readblocks(index, check, 0)
         if check != header:
-            self.bad_sectors += 1
+            self.bad.add(index)
             return False
         if self.head_index < 0:
             self.tail_seq = seq
+        self.bad.discard(index)
         self.seqs[index] = seq
         self.head_index = index
         self.head_seq = seq
@@ -464,7 +469,7 @@ class RingLog:
         for index in range(self.sector_count):
             self.bdev.ioctl(_IOCTL_BLOCK_ERASE, index)
         self.dropped = {}
-        self.bad_sectors = 0
+        self.bad = set()
         self.mount()
 
 

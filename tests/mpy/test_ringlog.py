@@ -107,12 +107,16 @@ def test_bad_sector_is_skipped():
     flash.make_bad(2)
     log = RingLog(flash)
     written = []
-    for i in range(300):
+    for i in range(1480):
         payload = bytes([i & 0xFF]) * 60
         written.append((log.append(4, payload), 4, payload))
         if i % 40 == 39:
             log.acknowledge(log.end_address())
-    assert log.bad_sectors >= 1
+    assert min(c for i, c in enumerate(flash.erase_counts) if i != 2) >= 3
+    # Counted once, however many passes of the ring met it: all but the head and the bad
+    # sector are free once everything is acknowledged.
+    assert log.bad == {2}
+    assert log.free_sectors() == 6 - 1 - 1
     log = RingLog(flash)
     got = list(log.records())
     assert got == [w for w in written if w[0] >= log.ack]
