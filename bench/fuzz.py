@@ -20,6 +20,7 @@ import time
 import traceback
 import zlib
 
+from ictalog.boards.sim.ramflash import RamFlash
 from ictalog.errors import LogImageError
 from ictalog.logdecode import decode_bytes, to_fixture_arrays
 from ictalog.shared import records as rec
@@ -29,36 +30,9 @@ SECTOR = 4096
 HANG_S = 2.0
 
 
-class _RamFlash:
-    """A plain RAM block device for building valid images quickly."""
-
-    def __init__(self, sectors: int):
-        self.data = bytearray(b"\xff" * sectors * SECTOR)
-        self.sectors = sectors
-
-    def readblocks(self, block, buf, offset=0):
-        start = block * SECTOR + offset
-        buf[:] = self.data[start:start + len(buf)]
-
-    def writeblocks(self, block, buf, offset=0):
-        start = block * SECTOR + offset
-        for i, b in enumerate(buf):
-            self.data[start + i] &= b
-
-    def ioctl(self, op, arg):
-        if op == 4:
-            return self.sectors
-        if op == 5:
-            return SECTOR
-        if op == 6:
-            self.data[arg * SECTOR:(arg + 1) * SECTOR] = b"\xff" * SECTOR
-            return 0
-        return 0
-
-
 def valid_image(rng: random.Random) -> bytearray:
     sectors = rng.randint(3, 8)
-    flash = _RamFlash(sectors)
+    flash = RamFlash(sectors)
     log = ringlog.RingLog(flash)
     t_ms = 0
     for _ in range(rng.randint(1, 120)):

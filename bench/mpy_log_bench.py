@@ -16,36 +16,11 @@ import time
 
 sys.path.insert(0, ".")
 
+from boards.sim.ramflash import RamFlash  # noqa: E402
 from shared import records as rec  # noqa: E402
 from shared.ringlog import LogFull, RingLog  # noqa: E402
 
 SECTOR = 4096
-
-
-class RamDevice:
-    def __init__(self, sectors):
-        self.sectors = sectors
-        self.data = bytearray(b"\xff" * (sectors * SECTOR))
-        self.mv = memoryview(self.data)
-
-    def readblocks(self, block, buf, offset=0):
-        start = block * SECTOR + offset
-        buf[:] = self.mv[start:start + len(buf)]
-
-    def writeblocks(self, block, buf, offset=0):
-        # The log only programs erased bytes, so a copy equals NOR's bitwise AND here.
-        start = block * SECTOR + offset
-        self.mv[start:start + len(buf)] = buf
-
-    def ioctl(self, op, arg):
-        if op == 4:
-            return self.sectors
-        if op == 5:
-            return SECTOR
-        if op == 6:
-            start = arg * SECTOR
-            self.mv[start:start + SECTOR] = b"\xff" * SECTOR
-        return 0
 
 
 class FileDevice:
@@ -92,7 +67,7 @@ def payloads():
 
 
 def time_appends(kind, payload, count):
-    dev = RamDevice(64)
+    dev = RamFlash(64)
     log = RingLog(dev)
     start = time.ticks_us()
     done = 0
@@ -108,7 +83,9 @@ def time_appends(kind, payload, count):
 def main():
     sectors = int(sys.argv[1]) if len(sys.argv) > 1 else 4096
     path = sys.argv[2] if len(sys.argv) > 2 else "/tmp/ictalog-bench.img"
-    result = {"runtime": "micropython", "version": sys.version}
+    impl = sys.implementation.version
+    result = {"runtime": "micropython", "version": sys.version,
+              "micropython_version": "%d.%d.%d" % (impl[0], impl[1], impl[2])}
     appends = {}
     for name, kind, payload in payloads():
         appends[name] = {

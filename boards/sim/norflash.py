@@ -26,7 +26,7 @@ class PowerCut(Exception):
     pass
 
 
-class _XorShift32:
+class XorShift32:
     # A tiny deterministic generator, identical on both interpreters, so a given seed
     # tears a page the same way under MicroPython and CPython.
     def __init__(self, seed):
@@ -68,7 +68,7 @@ class NorFlash:
         self.bad_sectors = set()
         # Erase count at which a sector wears out; 0 means never.
         self.endurance = 0
-        self._rng = _XorShift32(seed)
+        self._rng = XorShift32(seed)
 
     # --- test controls -----------------------------------------------------------------
 

@@ -3,24 +3,13 @@
 # cutting power during one program or erase, then reboot and hold the recovered log to
 # the promises of docs/LOG-DESIGN.md.
 
-from boards.sim.norflash import NorFlash, PowerCut
+from boards.sim.norflash import NorFlash, PowerCut, XorShift32
 from shared.ringlog import KIND_DROPPED, LogFull, RingLog
 
 
-class Rng:
-    def __init__(self, seed):
-        self.state = (seed * 2654435761 + 1) & 0xFFFFFFFF or 1
-
-    def next(self):
-        x = self.state
-        x ^= (x << 13) & 0xFFFFFFFF
-        x ^= x >> 17
-        x ^= (x << 5) & 0xFFFFFFFF
-        self.state = x
-        return x
-
-    def below(self, n):
-        return self.next() % n
+def Rng(seed):
+    # The emulator's generator, seeded apart from the flash's own.
+    return XorShift32(seed * 2654435761 + 1)
 
 
 def make_script(seed, steps, max_payload=300, ack_every=25, reboot_every=60):
