@@ -106,6 +106,7 @@ class EpochFeatures:
             raise ValueError("epoch features need 4 to 200 samples a second, not %d" % acc_hz)
         self.acc_hz = acc_hz
         self.bins = acc_hz // 2
+        self.act_mg = 0
         # cos and sin of 2*pi*i/n for i in 0..n-1: one period, indexed by k*i mod n.
         self.cos_q = array("i", [0] * acc_hz)
         self.sin_q = array("i", [0] * acc_hz)
@@ -136,7 +137,9 @@ class EpochFeatures:
             dy = acc_mg[i + 1] - my
             dz = acc_mg[i + 2] - mz
             total += isqrt(dx * dx + dy * dy + dz * dz)
-        act = act_code(total // n)
+        # Kept for the prefilter, which needs the activity itself, not only its code.
+        self.act_mg = total // n
+        act = act_code(self.act_mg)
         if act < ACT_MOVING:
             return act, 0, 0, 0
         band, freq = self._spectrum(acc_mg, first, (mx, my, mz))

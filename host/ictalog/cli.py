@@ -118,6 +118,22 @@ def cmd_sim_record(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_prefilter(args: argparse.Namespace) -> int:
+    from .fixture import load_fixture
+    from .simrun import prefilter_replay
+
+    fixture = load_fixture(args.fixture)
+    result = prefilter_replay(fixture.beat_s, fixture.acc_mg, fixture.acc_hz,
+                              fixture.duration_s, args.runtime)
+    result["fixture"] = str(args.fixture)
+    result["runtime"] = args.runtime
+    _print(result, args.json, [f"{args.fixture}: {len(result['events'])} candidates "
+                               f"({args.runtime})"] + [
+        f"  onset {e['onset_s']} s, {e['duration_s']} s long, confidence {e['confidence']}, "
+        f"raised at {e['detected_s']} s" for e in result["events"]])
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ictalog", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"ictalog {__version__}")
@@ -130,6 +146,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--npz", metavar="OUT.npz",
                    help="also write the content back in the fixture format")
     p.set_defaults(func=cmd_decode)
+
+    p = verbs.add_parser("prefilter", help="replay the on-device prefilter on a fixture")
+    p.add_argument("fixture", help="FIXTURE.npz")
+    p.add_argument("--runtime", choices=("micropython", "cpython"), default="micropython",
+                   help="interpreter to run the device code under (default %(default)s)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_prefilter)
 
     sim = verbs.add_parser("sim", help="the wearable simulated under MicroPython")
     sim_verbs = sim.add_subparsers(dest="sim_verb", required=True)

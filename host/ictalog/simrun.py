@@ -85,6 +85,39 @@ def write_replay(path: str, beat_s: np.ndarray, acc_mg: np.ndarray, acc_hz: floa
         f.write(acc.tobytes())
 
 
+def run_device_script(script: str, args: list[str], runtime: str) -> str:
+    """Run a device-side script from ``boards/sim`` under MicroPython or CPython.
+
+    Either way the script imports the device code from the same files, as top-level
+    packages, exactly as on the wearable.
+    """
+    path = os.path.join(device_root(), "boards", "sim", script)
+    if runtime == "micropython":
+        return run_micropython([path, *args])
+    if runtime != "cpython":
+        raise IctalogError(f"unknown runtime {runtime!r}", "use micropython or cpython")
+    env = dict(os.environ)
+    env["PYTHONPATH"] = device_root()
+    proc = subprocess.run([sys.executable, path, *args], env=env, capture_output=True,
+                          text=True)
+    if proc.returncode != 0:
+        raise MicroPythonError(
+            f"the device code failed under CPython (exit {proc.returncode}): "
+            + proc.stderr.strip()[-2000:],
+            "this is a bug in ictalog; report it with the command line you ran",
+        )
+    return proc.stdout
+
+
+def prefilter_replay(beat_s, acc_mg, acc_hz, duration_s, runtime: str) -> dict:
+    """The on-device prefilter replayed on a fixture's streams."""
+    with tempfile.TemporaryDirectory() as tmp:
+        replay = os.path.join(tmp, "fixture.replay")
+        write_replay(replay, beat_s, acc_mg, acc_hz, duration_s)
+        out = run_device_script("prefilter_replay.py", [replay], runtime)
+    return json.loads(out.strip().splitlines()[-1])
+
+
 def sim_record(beat_s, acc_mg, acc_hz, duration_s, image_path: str, sectors: int,
                cut_at_op: int = 0) -> dict:
     """Record a fixture's streams into a flash image with the device code under MicroPython."""
