@@ -8,7 +8,7 @@ MPY := $(VENV)/bin/micropython
 STAMP := $(VENV)/.installed
 OUT ?= out
 
-.PHONY: venv test test-mpy test-py check bench fuzz demo sim clean
+.PHONY: venv test test-mpy test-py check bench fuzz demo sim clean flash
 
 venv: $(STAMP)
 
@@ -53,3 +53,7 @@ sim: demo
 
 clean:
 	rm -rf $(OUT) .pytest_cache .mypy_cache .hypothesis
+
+# Install the firmware on a board: make flash BOARD=xiao_esp32s3 PORT=/dev/ttyACM0
+flash: $(STAMP)
+	$(PY) tools/deploy.py --board $(BOARD) --port $(PORT)

@@ -106,16 +106,26 @@ class EpochFeatures:
             raise ValueError("epoch features need 4 to 200 samples a second, not %d" % acc_hz)
         self.acc_hz = acc_hz
         self.bins = acc_hz // 2
+        # The last epoch's results. compute() leaves them here rather than returning a
+        # tuple, so that the once-a-second path allocates nothing.
         self.act_mg = 0
+        self.act = 0
+        self.band = 0
+        self.freq = 0
+        self.posture = 0
         # cos and sin of 2*pi*i/n for i in 0..n-1: one period, indexed by k*i mod n.
         self.cos_q = array("i", [0] * acc_hz)
         self.sin_q = array("i", [0] * acc_hz)
         for i in range(acc_hz):
             self.cos_q[i], self.sin_q[i] = _trig_q(i, acc_hz)
 
+    def codes(self):
+        # The last epoch's (act, band, freq, posture), for callers that can allocate.
+        return self.act, self.band, self.freq, self.posture
+
     def compute(self, acc_mg, start):
         # acc_mg: flat int sequence x0, y0, z0, x1, ...; the epoch is the acc_hz samples
-        # from sample index start. Returns (act, band, freq, posture) codes.
+        # from sample index start. Sets act_mg and the four codes; returns act.
         n = self.acc_hz
         first = 3 * start
         stop = first + 3 * n
@@ -140,14 +150,17 @@ class EpochFeatures:
         # Kept for the prefilter, which needs the activity itself, not only its code.
         self.act_mg = total // n
         act = act_code(self.act_mg)
+        self.act = act
         if act < ACT_MOVING:
-            return act, 0, 0, 0
-        band, freq = self._spectrum(acc_mg, first, (mx, my, mz))
-        return act, band, freq, posture_of(mx, my, mz)
+            self.band = self.freq = self.posture = 0
+            return act
+        self._spectrum(acc_mg, first, mx, my, mz)
+        self.posture = posture_of(mx, my, mz)
+        return act
 
-    def _spectrum(self, acc_mg, first, means):
+    def _spectrum(self, acc_mg, first, mx, my, mz):
         # Power at each whole-hertz bin of a plain DFT over the epoch, summed over the
-        # three axes.
+        # three axes; sets band and freq.
         n = self.acc_hz
         cos_q = self.cos_q
         sin_q = self.sin_q
@@ -158,7 +171,7 @@ class EpochFeatures:
         for k in range(1, self.bins + 1):
             power = 0
             for axis in range(3):
-                mean = means[axis]
+                mean = mx if axis == 0 else (my if axis == 1 else mz)
                 re = 0
                 im = 0
                 phase = 0
@@ -179,6 +192,7 @@ class EpochFeatures:
                 best_power = power
                 best_hz = k
         if power_all == 0:
-            return 0, 0
-        band = (15 * power_band + power_all // 2) // power_all
-        return band, min(best_hz, 15)
+            self.band = self.freq = 0
+            return
+        self.band = (15 * power_band + power_all // 2) // power_all
+        self.freq = min(best_hz, 15)

@@ -57,8 +57,8 @@ def record_stream(beat_s: np.ndarray, acc_mg: np.ndarray, acc_hz: int) -> list:
             if payload:
                 out.append((rec.KIND_RR, payload))
         if second < n_epochs:
-            codes = features.compute(flat, second * acc_hz)
-            payload = epochs.add(second * 1000, *codes)
+            features.compute(flat, second * acc_hz)
+            payload = epochs.add(second * 1000, *features.codes())
             if payload:
                 out.append((rec.KIND_EPOCHS, payload))
     for kind, payload in ((rec.KIND_RR, rr.flush()), (rec.KIND_EPOCHS, epochs.flush())):

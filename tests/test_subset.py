@@ -34,7 +34,10 @@ ALLOWED_MODULES = {
     # Runs on every MicroPython port and on CPython, inside the host package.
     "shared": _SHARED_MODULES,
     # The desktop board: the MicroPython unix port and CPython (the property tests).
-    "boards/sim": _SHARED_MODULES + ("json", "sys", "shared", "boards"),
+    # It also runs the firmware's application on chip models (firmware, asyncio) and
+    # measures its heap (gc).
+    "boards/sim": _SHARED_MODULES + ("json", "sys", "gc", "asyncio", "shared", "boards",
+                                     "firmware"),
     # The application: MicroPython on the boards, the unix port on the desktop.
     "firmware": _SHARED_MODULES + _DEVICE_MODULES + ("shared", "boards", "firmware"),
     # One folder per real board: the firmware's modules plus its port's own.

@@ -34,7 +34,8 @@ def run(path):
             act_mg = 0
             band = 0
             if full:
-                band = features.compute(replay.acc_mg, 0)[1]
+                features.compute(replay.acc_mg, 0)
+                band = features.band
                 act_mg = features.act_mg
             still = act_mg < STILL_MG
             found = prefilter.second(second, act_mg, band)

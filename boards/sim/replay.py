@@ -45,8 +45,9 @@ class Recorder:
         self.put(rec.KIND_RR, self.rr.add(tick * 1000 // _TICK_HZ, rr))
 
     def epoch(self, t_ms, acc_mg):
-        act, band, freq, posture = self.features.compute(acc_mg, 0)
-        self.put(rec.KIND_EPOCHS, self.epochs.add(t_ms, act, band, freq, posture))
+        f = self.features
+        f.compute(acc_mg, 0)
+        self.put(rec.KIND_EPOCHS, self.epochs.add(t_ms, f.act, f.band, f.freq, f.posture))
 
     def close(self):
         self.put(rec.KIND_RR, self.rr.flush())

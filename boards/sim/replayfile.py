@@ -10,6 +10,8 @@
 # allocated once.
 
 import struct
+import sys
+from array import array
 
 HEADER_FMT = "<4sB3xHHIII"
 HEADER_SIZE = 24
@@ -37,10 +39,13 @@ class ReplayReader:
         self.beats_at = HEADER_SIZE
         self.acc_at = HEADER_SIZE + 4 * n_beats
         self.n_epochs = n_acc // acc_hz
-        self._beat_buf = bytearray(4)
-        self._acc_raw = bytearray(6 * acc_hz)
-        self.acc_mg = [0] * (3 * acc_hz)
-        self.beat_ticks = [0] * 512
+        # The file is little-endian; arrays are read straight into on little-endian hosts
+        # (every desktop and both MCU families), so a second costs no allocation.
+        if sys.byteorder != "little":
+            raise ReplayError("replay files are read on little-endian hosts only")
+        self._beat_buf = array("I", [0])
+        self.acc_mg = array("h", [0] * (3 * acc_hz))
+        self.beat_ticks = array("I", [0] * 512)
         last_tick = self._beat(n_beats - 1) if n_beats else 0
         self.seconds = max(self.n_epochs, last_tick // TICK_HZ + 1 if n_beats else 0,
                            duration_ms // 1000)
@@ -49,7 +54,7 @@ class ReplayReader:
     def _beat(self, i):
         self.f.seek(self.beats_at + 4 * i)
         self.f.readinto(self._beat_buf)
-        return struct.unpack("<I", self._beat_buf)[0]
+        return self._beat_buf[0]
 
     def second(self, second):
         # Fill beat_ticks with the beats inside [second, second + 1) and acc_mg with that
@@ -67,9 +72,5 @@ class ReplayReader:
         if second >= self.n_epochs:
             return count, False
         self.f.seek(self.acc_at + 6 * self.acc_hz * second)
-        self.f.readinto(self._acc_raw)
-        acc = self.acc_mg
-        raw = self._acc_raw
-        for i in range(3 * self.acc_hz):
-            acc[i] = struct.unpack_from("<h", raw, 2 * i)[0]
+        self.f.readinto(self.acc_mg)
         return count, True

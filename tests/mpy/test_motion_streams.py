@@ -40,19 +40,20 @@ def test_posture_from_gravity():
 
 def test_still_epoch_is_one_code():
     f = EpochFeatures(25)
-    assert f.compute(epoch(lambda i: 3, lambda i: -2, lambda i: 1000 + (i % 3)), 0) == (
-        0, 0, 0, 0)
+    assert f.compute(epoch(lambda i: 3, lambda i: -2, lambda i: 1000 + (i % 3)), 0) == 0
+    assert f.codes() == (0, 0, 0, 0)
 
 
 def test_shake_across_gravity_keeps_its_frequency():
     f = EpochFeatures(25)
-    codes = f.compute(epoch(lambda i: SINE5[i % 5], lambda i: 0, lambda i: 1000), 0)
-    assert codes == (11, 15, 5, r.POSTURE_SUPINE)
+    f.compute(epoch(lambda i: SINE5[i % 5], lambda i: 0, lambda i: 1000), 0)
+    assert f.codes() == (11, 15, 5, r.POSTURE_SUPINE)
 
 
 def test_slow_roll_is_outside_the_clonic_band():
     f = EpochFeatures(25)
-    codes = f.compute(epoch(lambda i: 40 * i - 480, lambda i: 0, lambda i: -1000), 0)
+    f.compute(epoch(lambda i: 40 * i - 480, lambda i: 0, lambda i: -1000), 0)
+    codes = f.codes()
     assert codes[0] >= 3 and codes[1] <= 4 and codes[2] == 1 and codes[3] == r.POSTURE_PRONE
 
 
@@ -60,7 +61,8 @@ def test_epoch_offset_into_a_longer_buffer():
     f = EpochFeatures(25)
     flat = epoch(lambda i: 0, lambda i: 0, lambda i: 1000)
     flat += epoch(lambda i: SINE5[i % 5], lambda i: 0, lambda i: 1000)
-    assert f.compute(flat, 25) == (11, 15, 5, r.POSTURE_SUPINE)
+    assert f.compute(flat, 25) == 11
+    assert f.codes() == (11, 15, 5, r.POSTURE_SUPINE)
 
 
 def test_rr_stream_closes_a_batch_each_minute():
@@ -103,3 +105,22 @@ def test_trig_table_is_the_same_on_every_interpreter():
             h = (h * 31 + c * 7 + s) & 0xFFFFFFFF
     assert h == 3969093034
     assert _trig_q(0, 25) == (4096, 0) and _trig_q(5, 20) == (0, 4096)
+
+
+def test_an_epoch_allocates_nothing():
+    # The once-a-second path runs with the heap locked on MicroPython.
+    try:
+        from micropython import heap_lock, heap_unlock
+    except ImportError:
+        return
+    f = EpochFeatures(25)
+    from array import array
+    moving = array("h", epoch(lambda i: SINE5[i % 5], lambda i: 0, lambda i: 1000))
+    still = array("h", epoch(lambda i: 0, lambda i: 0, lambda i: 1000))
+    heap_lock()
+    try:
+        f.compute(moving, 0)
+        f.compute(still, 0)
+    finally:
+        heap_unlock()
+    assert f.act == 0

@@ -1,0 +1,1 @@
+# Raspberry Pi Pico 2 W board.

@@ -1,0 +1,1 @@
+# Seeed XIAO ESP32S3 board.

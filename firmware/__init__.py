@@ -1,0 +1,1 @@
+# The wearable application (MicroPython): drivers, sampling, log, BLE services.

@@ -1,0 +1,1 @@
+# Sensor drivers. Each takes its bus from the board and never builds one (bus.py).
