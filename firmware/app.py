@@ -85,6 +85,9 @@ class Recorder:
         self._status()
 
     def stop(self):
+        # Take what the accelerometer still holds below its watermark, then close every
+        # open batch so that nothing recorded stays in RAM.
+        self._drain_acc()
         self._put(rec.KIND_RR, self.rr.flush())
         self._put(rec.KIND_EPOCHS, self.epochs.flush())
         found = self.prefilter.finish()

@@ -95,7 +95,8 @@ def cmd_sim_record(args: argparse.Namespace) -> int:
         raise IctalogError(f"--flash-kib {args.flash_kib} is too small",
                            "give at least 12 KiB (three 4 KiB sectors)")
     result = sim_record(fixture.beat_s, fixture.acc_mg, fixture.acc_hz, fixture.duration_s,
-                        args.flash, sectors, args.power_cut_at_op or 0)
+                        args.flash, sectors, args.power_cut_at_op or 0, args.accelerometer,
+                        args.power_board)
     result["fixture"] = str(args.fixture)
     result["flash"] = args.flash
     result["flash_bytes"] = sectors * 4096
@@ -103,9 +104,9 @@ def cmd_sim_record(args: argparse.Namespace) -> int:
     try:
         summary = decode_file(args.flash).summary()
         result["recorded"] = {k: summary[k] for k in (
-            "beats", "epochs", "records", "bytes_used", "record_bytes",
+            "beats", "epochs", "events", "records", "bytes_used", "record_bytes",
             "rr_bytes_per_beat", "continuous_bytes_per_hour", "torn_records",
-            "corrupt_records")}
+            "corrupt_records", "raw_acc_windows")}
     except IctalogError as exc:
         # A power cut before the first sector header leaves nothing to decode.
         result["recorded"] = None
@@ -114,6 +115,8 @@ def cmd_sim_record(args: argparse.Namespace) -> int:
         f"recorded {args.fixture} into {args.flash}"
         + (" (power cut at op %d)" % args.power_cut_at_op if result["cut"] else ""),
         f"  {result['ops']} flash operations, {result['bytes_programmed']} bytes programmed",
+        f"  energy estimate ({result['power_figures_of']} figures): "
+        f"{result['energy']['average_ma'] if result.get('energy') else '-'} mA average",
     ])
     return 0
 
@@ -163,6 +166,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="log partition size in KiB (default %(default)s)")
     p.add_argument("--power-cut-at-op", type=int, metavar="N",
                    help="power fails during the N-th flash program or erase")
+    p.add_argument("--accelerometer", choices=("lis2dh12", "bma400"), default="lis2dh12",
+                   help="accelerometer part the sim board carries (default %(default)s)")
+    p.add_argument("--power-board", choices=("xiao_esp32s3", "pico2w"),
+                   default="xiao_esp32s3",
+                   help="board whose power figures the energy estimate uses")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_sim_record)
     return parser

@@ -21,7 +21,7 @@ from . import shared as _shared_pkg
 from .errors import IctalogError
 
 TICK_HZ = 128
-HEAP = "64M"
+HEAP = "16M"
 
 
 class MicroPythonError(IctalogError):
@@ -48,11 +48,11 @@ def micropython_path() -> str:
     )
 
 
-def run_micropython(args: list[str], timeout_s: float = 3600.0) -> str:
+def run_micropython(args: list[str], timeout_s: float = 3600.0, heap: str = HEAP) -> str:
     """Run ``micropython`` with the device code importable; return its stdout."""
     env = dict(os.environ)
     env["MICROPYPATH"] = os.pathsep.join([device_root(), ".frozen"])
-    cmd = [micropython_path(), "-X", f"heapsize={HEAP}", *args]
+    cmd = [micropython_path(), "-X", f"heapsize={heap}", *args]
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout_s)
     if proc.returncode != 0:
         raise MicroPythonError(
@@ -65,7 +65,7 @@ def run_micropython(args: list[str], timeout_s: float = 3600.0) -> str:
 
 def write_replay(path: str, beat_s: np.ndarray, acc_mg: np.ndarray, acc_hz: float,
                  duration_s: float) -> None:
-    """Write the replay file ``boards/sim/replay.py`` reads (layout in its header)."""
+    """Write the replay file the sim board reads (layout in ``boards/sim/replayfile.py``)."""
     hz = int(round(acc_hz))
     if abs(hz - acc_hz) > 1e-9 or hz < 4:
         raise IctalogError(
@@ -119,13 +119,18 @@ def prefilter_replay(beat_s, acc_mg, acc_hz, duration_s, runtime: str) -> dict:
 
 
 def sim_record(beat_s, acc_mg, acc_hz, duration_s, image_path: str, sectors: int,
-               cut_at_op: int = 0) -> dict:
-    """Record a fixture's streams into a flash image with the device code under MicroPython."""
+               cut_at_op: int = 0, acc_part: str = "lis2dh12",
+               power_board: str = "xiao_esp32s3") -> dict:
+    """Record a fixture with the firmware on the sim board, under MicroPython."""
+    # The emulated flash lives in MicroPython's heap. The collector sweeps the whole heap
+    # each time, so the heap is sized to the image plus room, not larger.
+    heap_mib = max(8, sectors * 4096 // (1024 * 1024) + 6)
     with tempfile.TemporaryDirectory() as tmp:
         replay = os.path.join(tmp, "fixture.replay")
         write_replay(replay, beat_s, acc_mg, acc_hz, duration_s)
-        script = os.path.join(device_root(), "boards", "sim", "replay.py")
-        out = run_micropython([script, replay, image_path, str(sectors), str(cut_at_op)])
+        script = os.path.join(device_root(), "boards", "sim", "wearable.py")
+        out = run_micropython([script, replay, image_path, str(sectors), str(cut_at_op),
+                               acc_part, power_board], heap=f"{heap_mib}M")
     lines = [line for line in out.splitlines() if line.startswith("{")]
     if not lines:
         raise MicroPythonError("the simulated device printed no result",
