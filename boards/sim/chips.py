@@ -410,6 +410,8 @@ class LIS2DH12Model:
         self._addr = 0
         self._read = False
         self._step = False
+        self._conv_key = None
+        self._conv = (0, 0, 0)
         self._update_int1()
 
     # --- configuration as the driver left it ------------------------------------------
@@ -446,11 +448,20 @@ class LIS2DH12Model:
 
     # --- what the body does -------------------------------------------------------------
 
+    def _conversion(self):
+        # The conversion the registers select, worked out again only when a register is
+        # written: the simulator pushes every sample of a night through _counts.
+        key = (self.regs[_LIS_CTRL_REG1], self.regs[_LIS_CTRL_REG4],
+               self.regs[_LIS_CTRL_REG5], self.regs[_LIS_FIFO_CTRL])
+        if key != self._conv_key:
+            self._conv_key = key
+            self._conv = (self.mg_per_digit(), self.mode_bits(), self.fifo_mode())
+        return self._conv
+
     def _counts(self, value_mg):
         # Nearest count of the current mode, clamped, left-justified into 16 bits; the
         # FIFO keeps its 10 most significant bits.
-        step = self.mg_per_digit()
-        bits = self.mode_bits()
+        step, bits, fifo = self._conv
         count = (2 * value_mg + step) // (2 * step)
         top = (1 << (bits - 1)) - 1
         if count > top:
@@ -458,7 +469,7 @@ class LIS2DH12Model:
         elif count < -top - 1:
             count = -top - 1
         word = (count << (16 - bits)) & 0xFFFF
-        if self.fifo_mode():
+        if fifo:
             word &= 0xFFC0
         return word
 
@@ -466,7 +477,7 @@ class LIS2DH12Model:
         # One output-data-rate tick. Nothing happens while powered down (ODR = 0).
         if not self.regs[_LIS_CTRL_REG1] & 0xF0:
             return
-        mode = self.fifo_mode()
+        mode = self._conversion()[2]
         if mode == 0:
             # Bypass: the output registers hold the newest sample only.
             self._head = 0

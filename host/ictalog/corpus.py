@@ -52,6 +52,7 @@ __all__ = [
     "ACC_HZ",
     "CorpusError",
     "DEFAULT_NIGHTS",
+    "DEMO_NIGHTS",
     "HMP_HZ",
     "HmpTrial",
     "MIMIC_KINDS",
@@ -64,6 +65,7 @@ __all__ = [
     "default_hmp_dir",
     "generate_night",
     "hmp_split",
+    "hmp_trials_used",
     "load_hmp_trials",
     "night_seed",
     "read_hmp_trial",
@@ -795,7 +797,7 @@ def _seizure_block(night: _Night, ep: _Episode, p_in: _Posture) -> tuple[_Postur
       (the "tremulousness" between tonic and clonic phases, Theodore et al. 1994;
       frequency and amplitude are assumptions).
     * Clonic phase, ``clonic_s`` (30 to 90 s): jerks whose interval grows linearly from
-      1/f0 to 1/f1, f0 in 3 to 5 Hz and f1 in 0.8 to 1.5 Hz. Clonic twitches repeat at
+      1/f0 to 1/f1, f0 in 3 to 5 Hz and f1 in 0.7 to 1.3 Hz. Clonic twitches repeat at
       0.2 to 5 Hz (ILAE definition, quoted by the Case Western 2025 sEMG study); their
       rate falls from the beginning to the end of a seizure as bursts and silent periods
       lengthen (that study; Beniczky et al. 2014 on the silent periods of GTCS). Each jerk
@@ -835,7 +837,7 @@ def _seizure_block(night: _Night, ep: _Episode, p_in: _Posture) -> tuple[_Postur
     tilt_rad += tonic_angle * _smoothstep(t / 2.0) * (t < conv_s)
 
     # Clonic: jerk train with a lengthening interval.
-    f0_hz, f1_hz = rng.uniform(3.0, 5.0), rng.uniform(0.8, 1.5)
+    f0_hz, f1_hz = rng.uniform(3.0, 5.0), rng.uniform(0.7, 1.3)
     period0_s, period1_s = 1.0 / f0_hz, 1.0 / f1_hz
     peak_mg = rng.uniform(600.0, 2500.0)
     tilt_max_rad = math.radians(rng.uniform(3.0, 8.0))
@@ -1468,14 +1470,14 @@ def build_corpus(out_dir: str | os.PathLike[str], nights: int = DEFAULT_NIGHTS, 
         "format": "ictalog-corpus 1",
         "generator": "ictalog.corpus.build_corpus",
         "seed": seed,
-        "nights": nights,
+        "night_count": nights,
         "hours": hours,
         "acc_hz": ACC_HZ,
         "split_rule": "sha256('ictalog-corpus-split:SEED:INDEX') as a fraction: "
                       "< 0.6 train, < 0.8 validation, else test",
         "seizure_pattern": list(SEIZURE_PATTERN),
         "totals": totals,
-        "night_list": entries,
+        "nights": entries,
     }
     text = json.dumps(manifest, indent=1) + "\n"
     temporary = target / ".corpus.json.tmp"
