@@ -19,7 +19,8 @@ except ImportError:
     def const(expr):  # type: ignore[misc]
         return expr
 
-from .bus import PROBE_ATTEMPTS, PROBE_PAUSE_MS, DeviceError, I2CDevice, SPIDevice, pause_ms
+from .bus import (PROBE_ATTEMPTS, PROBE_PAUSE_MS, ByteRegisters, DeviceError, I2CDevice,
+                  SPIDevice, check_choice, pause_ms)
 
 PART = "BMA400"
 
@@ -82,10 +83,9 @@ def spi_device(spi, cs_pin):
     return SPIDevice(spi, cs_pin, read_flag=0x80, auto_increment=0, dummy_bytes=1)
 
 
-class BMA400:
+class BMA400(ByteRegisters):
     def __init__(self, dev):
-        self._dev = dev
-        self._byte = bytearray(1)
+        super().__init__(dev)
         self._length = bytearray(2)
         self._burst = bytearray(_BURST_FRAMES * _XYZ12_FRAME_BYTES)
         self._single = bytearray(_XYZ12_FRAME_BYTES)
@@ -101,14 +101,6 @@ class BMA400:
         # back in step with the frame boundaries.
         self.fifo_errors = 0
 
-    def _read_byte(self, reg):
-        self._dev.read_into(reg, self._byte)
-        return self._byte[0]
-
-    def _write_byte(self, reg, value):
-        self._byte[0] = value
-        self._dev.write(reg, self._byte)
-
     def begin(self, rate_hz=25, range_g=8, watermark_samples=16):
         # Resets and checks the part, then samples x, y and z at rate_hz into the FIFO
         # and raises INT1 (active high) once it holds watermark_samples.
@@ -121,11 +113,8 @@ class BMA400:
         #
         # +-8 g is the default so a convulsion does not clip (see lis2dh12.py); at 12 bits
         # that is 3.9 mg per digit.
-        if rate_hz not in RATES_HZ:
-            raise ValueError("%s rate_hz must be one of %r, not %r" % (PART, RATES_HZ, rate_hz))
-        if range_g not in RANGES_G:
-            raise ValueError("%s range_g must be one of %r, not %r"
-                             % (PART, RANGES_G, range_g))
+        check_choice(PART, "rate_hz", rate_hz, RATES_HZ)
+        check_choice(PART, "range_g", range_g, RANGES_G)
         max_watermark = _FULL_BYTES // _XYZ12_FRAME_BYTES
         if not 1 <= watermark_samples <= max_watermark:
             raise ValueError("%s watermark_samples must be 1..%d, not %r"

@@ -31,6 +31,28 @@ class DeviceError(OSError):
         self.where = where
 
 
+class ByteRegisters:
+    # One-byte register reads and writes through a bus adapter, with a one-byte buffer
+    # allocated once; the accelerometer drivers build on it.
+    def __init__(self, dev):
+        self._dev = dev
+        self._byte = bytearray(1)
+
+    def _read_byte(self, reg):
+        self._dev.read_into(reg, self._byte)
+        return self._byte[0]
+
+    def _write_byte(self, reg, value):
+        self._byte[0] = value
+        self._dev.write(reg, self._byte)
+
+
+def check_choice(part, name, value, choices):
+    # A setting the caller chose from a datasheet's list: refuse anything else by name.
+    if value not in choices:
+        raise ValueError("%s %s must be one of %r, not %r" % (part, name, choices, value))
+
+
 def pause_ms(delay_ms):
     # time.sleep_ms on MicroPython; the tests import the drivers under CPython too.
     if hasattr(time, "sleep_ms"):

@@ -18,7 +18,8 @@ except ImportError:
     def const(expr):  # type: ignore[misc]
         return expr
 
-from .bus import PROBE_ATTEMPTS, PROBE_PAUSE_MS, DeviceError, I2CDevice, SPIDevice, pause_ms
+from .bus import (PROBE_ATTEMPTS, PROBE_PAUSE_MS, ByteRegisters, DeviceError, I2CDevice,
+                  SPIDevice, check_choice, pause_ms)
 
 PART = "LIS2DH12"
 
@@ -68,10 +69,9 @@ def spi_device(spi, cs_pin):
     return SPIDevice(spi, cs_pin, read_flag=0x80, auto_increment=0x40)
 
 
-class LIS2DH12:
+class LIS2DH12(ByteRegisters):
     def __init__(self, dev):
-        self._dev = dev
-        self._byte = bytearray(1)
+        super().__init__(dev)
         self._sample = bytearray(6)
         self.rate_hz = 0
         self.range_g = 0
@@ -80,14 +80,6 @@ class LIS2DH12:
         # Drains that found the FIFO completely filled: in stream mode the oldest samples
         # were (or at the next sample are) overwritten.
         self.overruns = 0
-
-    def _read_byte(self, reg):
-        self._dev.read_into(reg, self._byte)
-        return self._byte[0]
-
-    def _write_byte(self, reg, value):
-        self._byte[0] = value
-        self._dev.write(reg, self._byte)
 
     def begin(self, rate_hz=25, range_g=8, watermark_samples=16):
         # Checks the part, then samples all three axes at rate_hz into the FIFO in stream
@@ -99,11 +91,8 @@ class LIS2DH12:
         # At 25 Hz the default watermark of 16 samples (0.64 s) leaves another 0.64 s
         # before the FIFO overwrites, time for a NOR sector erase (400 ms worst case)
         # to finish before the drain.
-        if rate_hz not in RATES_HZ:
-            raise ValueError("%s rate_hz must be one of %r, not %r" % (PART, RATES_HZ, rate_hz))
-        if range_g not in RANGES_G:
-            raise ValueError("%s range_g must be one of %r, not %r"
-                             % (PART, RANGES_G, range_g))
+        check_choice(PART, "rate_hz", rate_hz, RATES_HZ)
+        check_choice(PART, "range_g", range_g, RANGES_G)
         if not 1 <= watermark_samples < FIFO_SAMPLES:
             raise ValueError("%s watermark_samples must be 1..31, not %r"
                              % (PART, watermark_samples))
