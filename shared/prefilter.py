@@ -14,12 +14,13 @@
 WINDOW_S = 10
 END_GAP_S = 60
 
-# Tuned on the corpus's training split only (docs/PREFILTER.md gives the run).
-ACT_MIN_MG = 120
-ACT_MIN_TACHY_MG = 60
-BAND_MIN = 5
+# Tuned on the corpus's training split only (bench/prefilter_tune.py --tune; the run and
+# its criteria are in docs/PREFILTER.md).
+ACT_MIN_MG = 80
+ACT_MIN_TACHY_MG = 40
+BAND_MIN = 8
 COUNT_MIN = 4
-TACHY_PCT = 25
+TACHY_PCT = 20
 
 # Resting R-R: an exponential mean over about five minutes of beats while still, kept in
 # 1/128 s ticks times 256 so that its updates stay integers.

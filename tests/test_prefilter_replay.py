@@ -56,3 +56,22 @@ def test_both_runtimes_print_identical_events(shaking, capsys):
 def test_still_night_raises_nothing(capsys):
     fixture = os.path.join(os.path.dirname(__file__), "fixtures", "szdb_sz01.npz")
     assert replay(capsys, fixture, "micropython")["events"] == []
+
+
+FIXTURES = os.path.join(os.path.dirname(__file__), "fixtures")
+ALL_FIXTURES = sorted(f for f in os.listdir(FIXTURES) if f.endswith(".npz"))
+
+
+@pytest.mark.parametrize("name", ALL_FIXTURES)
+def test_identical_events_on_every_committed_fixture(name, capsys):
+    path = os.path.join(FIXTURES, name)
+    assert replay(capsys, path, "micropython")["events"] == \
+        replay(capsys, path, "cpython")["events"]
+
+
+def test_demo_seizure_is_caught_within_30_s(capsys):
+    events = replay(capsys, os.path.join(FIXTURES, "corpus_demo_seizure.npz"),
+                    "micropython")["events"]
+    onset_s = 904.331
+    assert any(e["detected_s"] <= onset_s + 30 and e["onset_s"] <= onset_s + 43
+               for e in events)

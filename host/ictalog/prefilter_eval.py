@@ -143,27 +143,61 @@ GRID = {
 }
 
 
+# Seizures on recordings never seen may move less than the synthetic ones: a setting is
+# also scored with every second's activity scaled by this factor, and the one that keeps
+# most of its recall there wins among those that meet the candidate budget.
+WEAKER_MOTION = 0.6
+# Candidates per seizure-free night a tuned setting may raise on the training split: under
+# the bar of 3, to leave room on nights it has not seen.
+TRAIN_BUDGET = 2
+
+
+def weaker(nights: list[NightInputs], factor: float) -> list[NightInputs]:
+    """The same nights with every second's activity scaled by factor."""
+    return [NightInputs(n.name, n.split, (n.act_mg * factor).astype(np.int32), n.band,
+                        n.rr_ticks_by_second, n.seizures, n.mimics, n.hours)
+            for n in nights]
+
+
 def tune(train: list[NightInputs]) -> tuple[dict, dict]:
-    """Best parameters on the training split: full recall first, then fewest candidates
-    on seizure-free nights, then the strictest thresholds."""
+    """Best parameters on the training split.
+
+    Ranked by: full recall; then at most TRAIN_BUDGET candidates on every seizure-free
+    night; then the recall kept when motion is weaker (WEAKER_MOTION); then the fewest
+    candidates on seizure-free nights.
+    """
+    faint = weaker(train, WEAKER_MOTION)
     best = None
     for values in itertools.product(*GRID.values()):
         params = dict(zip(GRID.keys(), values))
         if params["act_min_tachy_mg"] > params["act_min_mg"]:
             continue
         result = score(train, params)
-        key = (-(result["recall"] or 0), result["max_candidates_per_free_night"] or 0,
-               result["mean_candidates_per_free_night"] or 0,
-               -params["act_min_mg"], -params["count_min"])
+        most = result["max_candidates_per_free_night"] or 0
+        if result["recall"] != 1.0 or most > TRAIN_BUDGET:
+            continue
+        robust = score(faint, params)["recall"] or 0
+        key = (-robust, most, result["mean_candidates_per_free_night"] or 0)
         if best is None or key < best[0]:
+            result["recall_with_weaker_motion"] = robust
             best = (key, params, result)
-    assert best is not None
+    if best is None:
+        raise ValueError("no setting in the grid catches every training seizure within "
+                         "the candidate budget")
     return best[1], best[2]
 
 
-def load_corpus(folder: str) -> list[NightInputs]:
+def corpus_entries(folder: str) -> list[dict]:
+    """The nights listed in a corpus's ``corpus.json``."""
     with open(os.path.join(folder, "corpus.json")) as f:
         manifest = json.load(f)
-    entries = manifest["nights"] if isinstance(manifest, dict) else manifest
+    # Manifests written before the key settled list the nights under "night_list".
+    entries = manifest["nights"]
+    if not isinstance(entries, list):
+        entries = manifest["night_list"]
+    return entries
+
+
+def load_corpus(folder: str) -> list[NightInputs]:
     return [night_inputs(os.path.join(folder, e["name"] + ".npz"), e["split"])
-            for e in entries]
+            for e in corpus_entries(folder)]
