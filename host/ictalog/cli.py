@@ -157,6 +157,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_prefilter)
 
+    from . import score_cli
+
+    p = verbs.add_parser("score", help="score detectors on a corpus split, side by side "
+                                       "(SzCORE and the wearable convention)")
+    score_cli.add_arguments(p)
+    p.set_defaults(func=score_cli.run)
+
     sim = verbs.add_parser("sim", help="the wearable simulated under MicroPython")
     sim_verbs = sim.add_subparsers(dest="sim_verb", required=True)
     p = sim_verbs.add_parser("record", help="record a fixture into a flash image")

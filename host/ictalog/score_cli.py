@@ -1,0 +1,189 @@
+"""``ictalog score``: score registered detectors on a corpus split, side by side.
+
+Usage::
+
+    ictalog score CORPUS [--split test|validation|train|all] [--json] [--detector NAME ...]
+
+Registered detectors (:data:`DETECTORS`):
+
+* ``osd``: the OpenSeizureDetector baseline (:mod:`ictalog.baseline_osd`);
+* ``prefilter``: the on-device prefilter with its default parameters, replayed under
+  CPython through :mod:`ictalog.prefilter_eval`. Each candidate
+  ``(onset_s, duration_s, score, detected_s)`` becomes an event from ``onset_s`` to
+  ``onset_s + duration_s`` whose alarm is raised at ``detected_s``.
+
+The scoring conventions are described in :mod:`ictalog.scoring`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from .baseline_osd import detect_osd
+from .errors import IctalogError
+from .fixture import Fixture, save_fixture
+from .scoring import SPLITS, DetectedEvent, Detector, score_corpus
+
+__all__ = ["DETECTORS", "add_arguments", "detect_prefilter", "format_table", "main", "run"]
+
+log = logging.getLogger(__name__)
+
+
+def detect_prefilter(fixture: Fixture) -> list[DetectedEvent]:
+    """Replay the on-device prefilter (default parameters) on a fixture.
+
+    ``prefilter_eval.night_inputs`` reads a fixture from a path and caches its epoch
+    features beside it, keyed on file times only. The fixture is therefore written to a
+    private temporary folder first: the replay then never reads a cache computed by an
+    older version of the device's epoch code, and never writes into the corpus.
+
+    Args:
+        fixture: the recording.
+
+    Returns:
+        One event per prefilter candidate, raised when the device raised it.
+    """
+    from .prefilter_eval import night_inputs, run_prefilter
+
+    with tempfile.TemporaryDirectory(prefix="ictalog-score-") as folder:
+        path = Path(folder) / "night.npz"
+        save_fixture(path, fixture)
+        night = night_inputs(str(path), "n/a")
+        found = run_prefilter(night, {})
+    return [
+        DetectedEvent(onset_s=float(onset_s), end_s=float(onset_s + duration_s),
+                      raise_s=float(detected_s), score=float(score))
+        for onset_s, duration_s, score, detected_s in found
+    ]
+
+
+#: Detectors ``ictalog score`` knows, by the name given to ``--detector``.
+DETECTORS: dict[str, Detector] = {
+    "osd": detect_osd,
+    "prefilter": detect_prefilter,
+}
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the ``score`` verb's arguments to a parser (for wiring into ``ictalog``).
+
+    Args:
+        parser: the parser or sub-parser of the ``score`` verb.
+    """
+    parser.add_argument("corpus", metavar="CORPUS",
+                        help="corpus folder with corpus.json (tools/make_corpus.py)")
+    parser.add_argument("--split", choices=SPLITS, default="test",
+                        help="nights to score (default %(default)s)")
+    parser.add_argument("--json", action="store_true", help="print JSON")
+    parser.add_argument("--detector", action="extend", nargs="+", choices=sorted(DETECTORS),
+                        metavar="NAME", dest="detectors",
+                        help=f"detector(s) to score: {', '.join(DETECTORS)} (default all)")
+
+
+def _cell(value: Any, digits: int = 2) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.{digits}f}"
+    return str(value)
+
+
+def format_table(result: dict[str, Any]) -> list[str]:
+    """A readable account of :func:`ictalog.scoring.score_corpus`'s result.
+
+    Args:
+        result: the scored corpus.
+
+    Returns:
+        Lines of text, without line ends.
+    """
+    lines = [
+        f"{result['corpus']}: split {result['split']}, {len(result['nights'])} nights, "
+        f"{result['hours']:.1f} h, {result['seizures']} seizures",
+        "",
+        "wearable convention (raise time from 120 s before onset to 10 s after end):",
+    ]
+    header = ("detector", "found", "sens", "med/rec", "FA", "FA/night", "FA/24h",
+              "latency median [min, max] s")
+    rows: list[tuple[str, ...]] = [header]
+    for row in result["summary"]:
+        latency = (f"{_cell(row['median_latency_s'], 1)} "
+                   f"[{_cell(row['latency_min_s'], 1)}, {_cell(row['latency_max_s'], 1)}]")
+        rows.append((row["detector"], f"{row['detected']}/{row['seizures']}",
+                     _cell(row["sensitivity"]), _cell(row["median_sensitivity_per_recording"]),
+                     str(row["false_alarms"]), _cell(row["false_alarms_per_night"]),
+                     _cell(row["false_alarms_per_24h"]), latency))
+    lines += _columns(rows)
+    lines += ["", "SzCORE (timescoring defaults):"]
+    rows = [("detector", "tp/ref", "fp", "sens", "precision", "f1", "fp/24h")]
+    for name, scored in result["detectors"].items():
+        sz = scored["szcore"]
+        rows.append((name, f"{sz['tp']}/{sz['ref_true']}", str(sz["fp"]),
+                     _cell(sz["sensitivity"]), _cell(sz["precision"]), _cell(sz["f1"]),
+                     _cell(sz["fp_per_24h"])))
+    lines += _columns(rows)
+    lines += ["", "false alarms by overlapping annotation (wearable convention):"]
+    for name, scored in result["detectors"].items():
+        by_type = scored["wearable"]["false_alarms_by_type"]
+        text = ", ".join(f"{kind} {count}" for kind, count in by_type.items()) or "none"
+        lines.append(f"  {name}: {text}")
+    return lines
+
+
+def _columns(rows: Sequence[Sequence[str]]) -> list[str]:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return ["  " + "  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip()
+            for row in rows]
+
+
+def run(args: argparse.Namespace) -> int:
+    """Score the chosen detectors and print the result.
+
+    Args:
+        args: parsed arguments from :func:`add_arguments`.
+
+    Returns:
+        The exit status, 0.
+
+    Raises:
+        IctalogError: the corpus or a night cannot be scored.
+    """
+    names = list(dict.fromkeys(args.detectors or DETECTORS))
+    result = score_corpus(args.corpus, {name: DETECTORS[name] for name in names}, args.split)
+    if args.json:
+        json.dump(result, sys.stdout, indent=2, sort_keys=True)
+        sys.stdout.write("\n")
+    else:
+        print("\n".join(format_table(result)))
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``score`` with its own arguments (the verb itself not included).
+
+    Args:
+        argv: for example ``["out/corpus", "--split", "test", "--json"]``; None reads
+            ``sys.argv[1:]``.
+
+    Returns:
+        The exit status: 0, or the error's exit code after printing it to stderr.
+    """
+    parser = argparse.ArgumentParser(prog="ictalog score", description=__doc__.splitlines()[0])
+    add_arguments(parser)
+    args = parser.parse_args(None if argv is None else list(argv))
+    try:
+        return run(args)
+    except IctalogError as exc:
+        print(f"ictalog score: {exc}", file=sys.stderr)
+        return exc.exit_code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
