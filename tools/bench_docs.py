@@ -18,7 +18,8 @@ import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RESULTS = os.path.join(ROOT, "bench", "results.json")
-DOCS = ("README.md", os.path.join("docs", "LOG-DESIGN.md"))
+DOCS = ("README.md", os.path.join("docs", "LOG-DESIGN.md"),
+        os.path.join("docs", "FIRMWARE.md"), os.path.join("docs", "PREFILTER.md"))
 
 
 def storage_table(results: dict) -> list[str]:
@@ -57,6 +58,81 @@ def fuzz_line(results: dict) -> list[str]:
             f"slowest input {fz['slowest_s']} s."]
 
 
+def firmware_table(results: dict) -> list[str]:
+    st = results["study"]
+    lines = [
+        f"14-night study: {st['nights']} corpus nights, {st['hours']} h in all, recorded by "
+        "the firmware on the sim board under MicroPython.",
+        "",
+        "| measure | figure | goal |",
+        "|---|---:|---:|",
+        f"| flash used in all (live sectors) | {st['flash_bytes_used']} B | at most 2 MiB "
+        "|",
+        f"| R-R plus epochs per recorded hour | {st['continuous_bytes_per_hour']} B "
+        f"(R-R {st['rr_bytes_per_hour']}, epochs {st['epochs_bytes_per_hour']}) | at most "
+        "8192 B |",
+        f"| raw acceleration windows | {st['raw_window_bytes']} B for {st['candidates']} "
+        "candidates | |",
+        f"| heap held by the firmware and the simulator's objects, flash image excluded | "
+        f"{st['heap_at_end_bytes']} B | |",
+        f"| wakes that allocated anything | {st['wakes_that_allocated']} of {st['wakes']} "
+        f"({st['records_written']} records written) | only wakes that write |",
+        f"| energy estimate, {st['energy_board']} figures, {st['wake_ms_assumed']} ms per "
+        f"wake assumed | {st['average_ma']} mA average ({st['wakes_per_s']} wakes/s); "
+        f"{st['study_mah']} mAh for the study | at most 1 mA |",
+        f"| records lost to a full log / accelerometer overruns / torn or corrupt | "
+        f"{st['records_dropped']} / {st['acc_overruns']} / {st['torn_or_corrupt']} | 0 |",
+        "",
+        "Prefilter work per second of data (epoch features and prefilter) under "
+        "MicroPython on this machine:",
+        "",
+        "| recording | emitter | µs per second of data | worst second |",
+        "|---|---|---:|---:|",
+    ]
+    for key, row in results["prefilter_cpu"].items():
+        name, emitter = key.split("/")
+        lines.append(f"| {name} | {emitter} | {row['us_per_second_of_data']} | "
+                     f"{row['worst_second_us']} µs |")
+    return lines
+
+
+def prefilter_table(results: dict) -> list[str]:
+    lines = [
+        "| split | seizures caught within 30 s | median (max) latency | seizure-free "
+        "nights | candidates per seizure-free night, max (mean) | false candidates by "
+        "type |",
+        "|---|---:|---:|---:|---:|---|",
+    ]
+    for split, row in results["prefilter_corpus"].items():
+        kinds = ", ".join(f"{k} {v}" for k, v in row["false_candidates_by_type"].items())
+        lines.append(
+            f"| {split} | {row['caught_within_30s']} of {row['seizures']} | "
+            f"{row['median_latency_s']:.1f} s ({row['max_latency_s']:.1f} s) | "
+            f"{row['seizure_free_nights']} | {row['max_candidates_per_free_night']} "
+            f"({row['mean_candidates_per_free_night']}) | {kinds or 'none'} |")
+    return lines
+
+
+def score_table(results: dict) -> list[str]:
+    lines = [
+        "Detectors on the corpus's test split, scored side by side (synthetic nights: a "
+        "bench result, not a clinical claim):",
+        "",
+        "| detector | seizures found | sensitivity | false alarms per night | per 24 h | "
+        "median latency [range] | SzCORE sensitivity / precision / FP per 24 h |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for row in results["score_test"]:
+        lines.append(
+            f"| {row['detector']} | {row['detected']} of {row['seizures']} | "
+            f"{row['sensitivity']} | {row['false_alarms_per_night']} | "
+            f"{row['false_alarms_per_24h']} | {row['median_latency_s']:.1f} s "
+            f"[{row['latency_min_s']:.1f}, {row['latency_max_s']:.1f}] | "
+            f"{row['szcore_sensitivity']} / {row['szcore_precision']} / "
+            f"{row['szcore_fp_per_24h']} |")
+    return lines
+
+
 def blocks(results: dict) -> dict[str, str]:
     machine = results["machine"]
     log = results["log_micropython"]
@@ -70,7 +146,14 @@ def blocks(results: dict) -> dict[str, str]:
                                         "so the log's CPU cost without flash timing):", ""]
     readme += log_table(results) + [""] + fuzz_line(results)
     design = [where, ""] + log_table(results) + [""] + fuzz_line(results)
-    return {"readme": "\n".join(readme), "log": "\n".join(design)}
+    out = {"readme": "\n".join(readme), "log": "\n".join(design)}
+    if "study" in results:
+        out["firmware"] = "\n".join([where, ""] + firmware_table(results))
+    if "score_test" in results:
+        out["scores"] = "\n".join([where, ""] + score_table(results))
+    if "prefilter_corpus" in results:
+        out["prefilter"] = "\n".join([where, ""] + prefilter_table(results))
+    return out
 
 
 def render(text: str, new_blocks: dict[str, str]) -> str:

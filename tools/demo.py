@@ -21,7 +21,8 @@ import numpy as np
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ICTALOG = os.path.join(os.path.dirname(sys.executable), "ictalog")
-DEFAULT_FIXTURES = ["tests/fixtures/szdb_sz01.npz", "tests/fixtures/mitdb100.npz"]
+DEFAULT_FIXTURES = ["tests/fixtures/szdb_sz01.npz", "tests/fixtures/mitdb100.npz",
+                    "tests/fixtures/corpus_demo_seizure.npz"]
 # Half a tick of the front end's 1/128 s clock plus the millisecond stamp of each record.
 TOLERANCE_S = 1 / 256 + 0.001
 
@@ -58,8 +59,10 @@ def main() -> int:
         ok &= good
         print(f"{name}: {dec['recorded_hours']:.2f} h, {dec['beats']} of {len(source)} beats "
               f"back, worst timing error {error_ms:.2f} ms, "
-              f"{dec['rr_bytes_per_beat']} bytes per beat, {rec['ops']} flash operations, "
-              f"{dec['bytes_used']} bytes of flash -> {'OK' if good else 'MISMATCH'}")
+              f"{dec['rr_bytes_per_beat']} bytes per beat, {dec['epochs']} motion epochs, "
+              f"{len(dec['events'])} prefilter candidates, {dec['raw_acc_windows']} raw "
+              f"windows, {dec['bytes_used']} bytes of flash, energy estimate "
+              f"{rec['energy']['average_ma']} mA -> {'OK' if good else 'MISMATCH'}")
 
     # A power cut part-way through the first recording.
     fixture = args.fixtures[0]
