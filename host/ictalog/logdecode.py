@@ -4,6 +4,11 @@ The walk over sectors and frames is the device's own code (``ictalog.shared.ring
 this module adds what the host needs on top: a read-only block device over a file,
 per-kind decoding, beat and epoch time series, and an account of every torn or corrupt
 record found.
+
+Device time restarts at every boot, so besides the flat lists (kept for ``ictalog
+decode``), the log is cut into boot segments (:class:`Segment`): records in log order, a
+new segment at each BOOT record. Each segment keeps its data on its own clock, with the
+32-bit millisecond counter unwrapped. ``ictalog.study`` puts segments on wall-clock time.
 """
 
 from __future__ import annotations
@@ -21,6 +26,10 @@ from .shared import ringlog
 log = logging.getLogger(__name__)
 
 SECTOR_SIZE = 4096
+#: The device's millisecond counter is 32 bits wide: it wraps after 49.7 days.
+WRAP_MS = 1 << 32
+# Kinds whose payload carries no device time of their own.
+_UNTIMED = (rec.KIND_CONFIG, rec.KIND_BOOT, rec.KIND_DROPPED, ringlog.KIND_ACK)
 
 
 class ImageBlockDevice:
@@ -57,6 +66,111 @@ class ImageBlockDevice:
 
 
 @dataclass
+class Segment:
+    """The records of one boot of the device, on that boot's own clock.
+
+    A BOOT record starts a segment. Records before the first BOOT record of a log (its
+    BOOT record was reclaimed after a sync), or after a hole between merged logs, form a
+    segment whose boot is unknown (``boot`` is None). Times are seconds since the boot,
+    with the 32-bit millisecond counter unwrapped: a record whose ``t_ms`` lies more than
+    half the counter's range behind the latest time seen is taken to be after a wrap.
+
+    Attributes:
+        index: position among the log's segments, from 0, in log order.
+        boot: the decoded BOOT record, or None when it is not in the log.
+        first_address, last_address: log addresses of its first and last record.
+        beat_t_s, rr_ms: beat times (s) and the interval ending at each (ms; 0: unknown).
+        epochs: (t_s, act, band, freq_hz, posture) per one-second epoch.
+        events: prefilter candidates: ``onset_s``, ``duration_s``, ``kind``, ``score``,
+            ``window``.
+        status: STATUS records, each with ``t_s`` added.
+        clocks: CLOCK records, each with ``device_s`` added.
+        raw_acc, raw_ecg: raw window chunks by window id, each with ``t_s`` added
+            (window ids restart at each boot, so they are only unique within a segment).
+        dropped: DROPPED records: ``counts`` by kind name; ``after_s``, the latest data
+            time before it, and ``before_s``, the first record time after it (None when
+            unknown). The records were refused somewhere between the two.
+        config: CONFIG records.
+        last_data_s: the latest time any data of this segment reaches, or None.
+    """
+
+    index: int
+    boot: dict | None = None
+    first_address: int = -1
+    last_address: int = -1
+    beat_t_s: list[float] = field(default_factory=list)
+    rr_ms: list[float] = field(default_factory=list)
+    epochs: list[tuple[float, int, int, int, int]] = field(default_factory=list)
+    events: list[dict] = field(default_factory=list)
+    status: list[dict] = field(default_factory=list)
+    clocks: list[dict] = field(default_factory=list)
+    raw_acc: dict[int, list[dict]] = field(default_factory=dict)
+    raw_ecg: dict[int, list[dict]] = field(default_factory=dict)
+    dropped: list[dict] = field(default_factory=list)
+    config: list[dict] = field(default_factory=list)
+    last_data_s: float | None = None
+    _latest_ms: int | None = field(default=None, repr=False)
+
+    @property
+    def wraps(self) -> int:
+        """How many times the millisecond counter wrapped within this segment."""
+        return 0 if self._latest_ms is None else self._latest_ms // WRAP_MS
+
+    def unwrap_ms(self, t_ms: int) -> int:
+        """``t_ms`` on this segment's unwrapped axis, in milliseconds since the boot."""
+        if self._latest_ms is None:
+            self._latest_ms = t_ms
+            return t_ms
+        # The candidate nearest the latest time seen. Records are written in time order
+        # except for batches and windows that start up to minutes earlier, far less than
+        # the counter's half range (24.9 days), so "nearest" is never ambiguous.
+        turns = (self._latest_ms - t_ms + WRAP_MS // 2) // WRAP_MS
+        value = t_ms + max(0, turns) * WRAP_MS
+        if value > self._latest_ms:
+            self._latest_ms = value
+        return value
+
+    def saw_data(self, end_s: float) -> None:
+        """Note that this segment's data reaches ``end_s`` (seconds)."""
+        if self.last_data_s is None or end_s > self.last_data_s:
+            self.last_data_s = end_s
+
+    def saw_record_at(self, t_s: float) -> None:
+        """A timed record at ``t_s``: the first one after a DROPPED record bounds it."""
+        if self.dropped and self.dropped[-1]["before_s"] is None:
+            for entry in self.dropped:
+                if entry["before_s"] is None:
+                    entry["before_s"] = t_s
+
+    def data_span_s(self) -> tuple[float, float] | None:
+        """First and last time covered by beats, epochs, status or raw windows."""
+        starts = []
+        ends = []
+        if self.beat_t_s:
+            starts.append(self.beat_t_s[0])
+            ends.append(self.beat_t_s[-1])
+        if self.epochs:
+            starts.append(min(e[0] for e in self.epochs))
+            ends.append(max(e[0] for e in self.epochs) + 1.0)
+        if self.status:
+            starts.append(min(s["t_s"] for s in self.status))
+            ends.append(max(s["t_s"] for s in self.status))
+        if not starts:
+            return None
+        return min(starts), max(ends)
+
+    def counts(self) -> dict[str, int]:
+        """How much data the segment holds, by stream."""
+        return {
+            "beats": len(self.beat_t_s),
+            "epochs": len(self.epochs),
+            "events": len(self.events),
+            "raw_acc_windows": len(self.raw_acc),
+            "status_records": len(self.status),
+        }
+
+
+@dataclass
 class DecodedLog:
     """Everything one log holds, on the device's own clock (seconds since boot)."""
 
@@ -86,6 +200,9 @@ class DecodedLog:
     torn: list[int] = field(default_factory=list)
     corrupt: list[int] = field(default_factory=list)
     undecodable: list[dict] = field(default_factory=list)
+    segments: list[Segment] = field(default_factory=list)
+    #: (address, kind, payload) of every good record, in log order, when asked for.
+    records: list[tuple[int, int, bytes]] | None = None
 
     def summary(self) -> dict:
         """The JSON-ready account that ``ictalog decode --json`` prints."""
@@ -111,6 +228,7 @@ class DecodedLog:
             "status_records": len(self.status),
             "clock_marks": self.clocks,
             "boots": len(self.boots),
+            "boot_segments": len(self.segments),
             "config": self.config,
             "dropped": self.dropped,
             "raw_acc_windows": len(self.raw_acc),
@@ -165,8 +283,16 @@ def read_image(path: str) -> bytes:
         return f.read()
 
 
-def decode_bytes(data: bytes, path: str = "<bytes>") -> DecodedLog:
-    """Decode an image held in memory. Never raises for bad content inside a log."""
+def decode_bytes(data: bytes, path: str = "<bytes>",
+                 keep_records: bool = False) -> DecodedLog:
+    """Decode an image held in memory. Never raises for bad content inside a log.
+
+    Args:
+        data: the image's bytes.
+        path: its name, for messages.
+        keep_records: also keep every good record as (address, kind, payload) in
+            ``DecodedLog.records``, so that logs of several syncs can be merged.
+    """
     device = ImageBlockDevice(data)
     if device.sector_count < 3:
         raise LogImageError(
@@ -196,18 +322,60 @@ def decode_bytes(data: bytes, path: str = "<bytes>") -> DecodedLog:
         ack_address=log_.ack,
         end_address=log_.end_address(),
     )
+    if keep_records:
+        out.records = []
     problems: list[tuple[int, str]] = []
     for address, kind, payload in log_.records(start=0, include_log_kinds=True,
                                                problems=problems, resync=True):
+        if out.records is not None:
+            out.records.append((address, kind, payload))
         _take(out, address, kind, payload)
     for address, what in problems:
         (out.torn if what == "torn" else out.corrupt).append(address)
     return out
 
 
-def decode_file(path: str) -> DecodedLog:
-    """Decode an image or offloaded log file."""
-    return decode_bytes(read_image(path), path)
+def decode_file(path: str, keep_records: bool = False) -> DecodedLog:
+    """Decode an image or offloaded log file (see :func:`decode_bytes`)."""
+    return decode_bytes(read_image(path), path, keep_records)
+
+
+def decode_records(records: list[tuple[int, int, bytes]], path: str,
+                   breaks: frozenset[int] = frozenset()) -> DecodedLog:
+    """Decode records already read from one or more logs, in address order.
+
+    This is how the logs of several syncs of one device become one log: the caller
+    merges their records by address. The image geometry fields of the result are 0.
+
+    Args:
+        records: (address, kind, payload), sorted by address, each address once.
+        path: a name for messages (the study folder).
+        breaks: addresses where records are missing before (a sync not in the study):
+            a new segment of unknown boot starts at the first record at or after each,
+            since a BOOT record may have been among the missing ones.
+    """
+    out = DecodedLog(path=path, image_bytes=0, sector_size=SECTOR_SIZE, sectors=0,
+                     live_sectors=0, head_seq=0, tail_seq=0, ack_address=0,
+                     end_address=records[-1][0] if records else 0)
+    pending = sorted(breaks)
+    for address, kind, payload in records:
+        while pending and address >= pending[0]:
+            pending.pop(0)
+            out.segments.append(Segment(index=len(out.segments)))
+        _take(out, address, kind, payload)
+    return out
+
+
+def _segment_for(out: DecodedLog, address: int, kind: int) -> Segment:
+    # A BOOT record opens a segment; anything before the first one belongs to a segment
+    # whose boot is unknown.
+    if kind == rec.KIND_BOOT or not out.segments:
+        out.segments.append(Segment(index=len(out.segments)))
+    segment = out.segments[-1]
+    if segment.first_address < 0:
+        segment.first_address = address
+    segment.last_address = address
+    return segment
 
 
 def _take(out: DecodedLog, address: int, kind: int, payload: bytes) -> None:
@@ -221,42 +389,68 @@ def _take(out: DecodedLog, address: int, kind: int, payload: bytes) -> None:
         return
     out.counts[name] = out.counts.get(name, 0) + 1
     out.bytes_by_kind[name] = out.bytes_by_kind.get(name, 0) + size
+    seg = _segment_for(out, address, kind)
+    t_s = 0.0
+    if kind not in _UNTIMED and "t_ms" in value:
+        t_s = seg.unwrap_ms(value["t_ms"]) / 1000.0
+        seg.saw_record_at(t_s)
     if kind == rec.KIND_RR:
         unit_s = (1 << value["shift"]) / 1024.0
-        t_s = value["t_ms"] / 1000.0
         for k, units in enumerate(value["rr_units"]):
             if k:
                 t_s += units * unit_s
             out.beat_t_s.append(t_s)
             out.rr_ms.append(units * unit_s * 1000.0)
+            seg.beat_t_s.append(t_s)
+            seg.rr_ms.append(units * unit_s * 1000.0)
+        seg.saw_data(t_s)
     elif kind == rec.KIND_EPOCHS:
-        t0 = value["t_ms"] / 1000.0
         for i, (act, band, freq, posture) in enumerate(value["epochs"]):
-            out.epochs.append((t0 + i, act, band, freq, posture))
+            epoch = (t_s + i, act, band, freq, posture)
+            out.epochs.append(epoch)
+            seg.epochs.append(epoch)
+        seg.saw_data(t_s + len(value["epochs"]))
     elif kind == rec.KIND_EVENT:
-        out.events.append({
-            "onset_s": value["t_ms"] / 1000.0,
+        event = {
+            "onset_s": t_s,
             "duration_s": value["duration_ms"] / 1000.0,
             "kind": value["kind"],
             "score": value["score"],
             "window": value["window"],
-        })
+        }
+        out.events.append(event)
+        seg.events.append(dict(event))
     elif kind == rec.KIND_STATUS:
         out.status.append(value)
+        seg.status.append(dict(value, t_s=t_s))
+        seg.saw_data(t_s)
     elif kind == rec.KIND_CLOCK:
         out.clocks.append(value)
+        seg.clocks.append(dict(value, device_s=t_s))
     elif kind == rec.KIND_BOOT:
         out.boots.append(value)
+        seg.boot = value
     elif kind == rec.KIND_CONFIG:
         out.config.append(value)
+        seg.config.append(value)
     elif kind == rec.KIND_DROPPED:
+        counts: dict[str, int] = {}
         for dropped_kind, n in value["counts"].items():
             key = rec.KIND_NAMES.get(dropped_kind, f"kind_{dropped_kind}")
             out.dropped[key] = out.dropped.get(key, 0) + n
-    elif kind == rec.KIND_RAW_ACC:
-        out.raw_acc.setdefault(value["window"], []).append(value)
-    elif kind == rec.KIND_RAW_ECG:
-        out.raw_ecg.setdefault(value["window"], []).append(value)
+            counts[key] = counts.get(key, 0) + n
+        seg.dropped.append({"counts": counts, "after_s": seg.last_data_s,
+                            "before_s": None})
+    elif kind in (rec.KIND_RAW_ACC, rec.KIND_RAW_ECG):
+        if kind == rec.KIND_RAW_ACC:
+            out.raw_acc.setdefault(value["window"], []).append(value)
+            seg.raw_acc.setdefault(value["window"], []).append(dict(value, t_s=t_s))
+            n, hz = len(value["samples_mg"]) // 3, value["acc_hz"]
+        else:
+            out.raw_ecg.setdefault(value["window"], []).append(value)
+            seg.raw_ecg.setdefault(value["window"], []).append(dict(value, t_s=t_s))
+            n, hz = len(value["samples_uv"]), value["ecg_hz"]
+        seg.saw_data(t_s + n / hz)
 
 
 def to_fixture_arrays(decoded: DecodedLog) -> dict[str, np.ndarray]:
