@@ -299,9 +299,9 @@ def test_score_corpus_on_the_demo_nights(tmp_path: Path) -> None:
     assert result["nights"] == ["corpus_demo_seizure", "corpus_demo_mimics"]
     assert result["seizures"] == 1
     assert result["hours"] == pytest.approx(2.0)
-    assert [row["detector"] for row in result["summary"]] == ["osd", "prefilter"]
+    assert [row["detector"] for row in result["summary"]] == ["ictalog", "osd", "prefilter"]
     json.dumps(result)  # JSON-ready, no numpy values or NaN left
-    for name in ("osd", "prefilter"):
+    for name in ("ictalog", "osd", "prefilter"):
         scored = result["detectors"][name]
         assert set(scored) == {"szcore", "wearable", "nights"}
         assert [row["name"] for row in scored["nights"]] == result["nights"]
@@ -315,6 +315,10 @@ def test_score_corpus_on_the_demo_nights(tmp_path: Path) -> None:
     assert prefilter["szcore"]["tp"] == 1
     # The demo's mimics night has no seizure, so nothing there can be a true detection.
     assert prefilter["nights"][1]["wearable"]["detected"] == 0
+    # The host detector finds the seizure early and raises nothing on the mimics night.
+    host = result["detectors"]["ictalog"]
+    assert host["wearable"]["detected"] == 1 and host["wearable"]["false_alarms"] == 0
+    assert 0.0 < host["nights"][0]["wearable"]["latencies_s"][0] <= 20.0
 
 
 def test_score_cli_prints_json_and_a_table(tmp_path: Path, capsys) -> None:
@@ -324,6 +328,6 @@ def test_score_cli_prints_json_and_a_table(tmp_path: Path, capsys) -> None:
     assert list(result["detectors"]) == ["prefilter"]
     assert main([str(corpus), "--split", "all"]) == 0
     text = capsys.readouterr().out
-    assert "osd" in text and "prefilter" in text and "FA/24h" in text
+    assert "ictalog" in text and "osd" in text and "prefilter" in text and "FA/24h" in text
     assert main([str(tmp_path / "nowhere")]) == 2
     assert "next step" in capsys.readouterr().err

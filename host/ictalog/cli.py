@@ -137,6 +137,50 @@ def cmd_prefilter(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_detect(args: argparse.Namespace) -> int:
+    from .detect import detect_fixture, detect_series
+
+    target = str(args.target)
+    if target.lower().endswith(".npz"):
+        from .fixture import load_fixture
+
+        night = detect_fixture(load_fixture(target))
+        result = {"fixture": target, **night.to_json()}
+        nights = [night]
+    else:
+        from .study import load_study
+
+        study = load_study(target)
+        nights = [detect_series(series) for series in study.nights]
+        summary = study.summary()
+        result = {
+            "study": target,
+            "study_id": study.study_id,
+            "recorded_hours": summary["recorded_hours"],
+            "nights": [n.to_json() for n in nights],
+            "unplaced": summary["unplaced"],
+            "problems": summary["problems"],
+            "messages": summary["messages"],
+        }
+        if not nights:
+            result["messages"] = result["messages"] + [
+                "No night could be analysed: nothing in the logs is on the wall clock."]
+    lines = []
+    for night in nights:
+        counts = night.to_json()["counts"]
+        q = night.quality
+        lines.append(f"{night.name}: {q['recorded_h']:.1f} h recorded ({q['motion_h']:.1f} h "
+                     f"with motion, {q['heart_rate_h']:.1f} h with heart rate): "
+                     f"{counts['convulsive']} convulsive, {counts['hr_only']} heart-rate-only")
+        for event in night.events:
+            lines.append(f"  {event.kind} at {event.onset_s:.0f} s for {event.duration_s:.0f} s "
+                         f"(confidence {event.confidence:.2f}): {event.evidence['summary']}")
+    for message in result.get("messages", []):
+        lines.append(f"note: {message}")
+    _print(result, args.json, lines)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ictalog", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"ictalog {__version__}")
@@ -156,6 +200,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="interpreter to run the device code under (default %(default)s)")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_prefilter)
+
+    p = verbs.add_parser("detect", help="full host detection on a fixture or a synced study")
+    p.add_argument("target", metavar="FIXTURE.npz|STUDY",
+                   help="a fixture, a study folder of synced logs, or one log image")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_detect)
 
     from . import score_cli
 

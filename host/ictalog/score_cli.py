@@ -6,6 +6,8 @@ Usage::
 
 Registered detectors (:data:`DETECTORS`):
 
+* ``ictalog``: the host's own detector (:mod:`ictalog.detect`), its convulsive events
+  only (heart-rate-only candidates are not convulsive detections);
 * ``osd``: the OpenSeizureDetector baseline (:mod:`ictalog.baseline_osd`);
 * ``prefilter``: the on-device prefilter with its default parameters, replayed under
   CPython through :mod:`ictalog.prefilter_eval`. Each candidate
@@ -27,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from .baseline_osd import detect_osd
+from .detect import scoring_detector
 from .errors import IctalogError
 from .fixture import Fixture, save_fixture
 from .scoring import SPLITS, DetectedEvent, Detector, score_corpus
@@ -66,6 +69,7 @@ def detect_prefilter(fixture: Fixture) -> list[DetectedEvent]:
 
 #: Detectors ``ictalog score`` knows, by the name given to ``--detector``.
 DETECTORS: dict[str, Detector] = {
+    "ictalog": scoring_detector,
     "osd": detect_osd,
     "prefilter": detect_prefilter,
 }
