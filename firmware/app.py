@@ -79,9 +79,12 @@ class Recorder:
         config = self.board.study_config()
         if config is not None:
             self._put(rec.KIND_CONFIG, config)
+        # The board's wall clock is the device's own RTC (set by the host at set-up), so
+        # the mark says so: the host's clock fit trusts a host mark over an RTC mark.
         wall = self.board.wall_clock()
         if wall is not None:
-            self._put(rec.KIND_CLOCK, rec.encode_clock(self.now_ms(), wall[0], wall[1], 1))
+            self._put(rec.KIND_CLOCK, rec.encode_clock(self.now_ms(), wall[0], wall[1],
+                                                       rec.CLOCK_SOURCE_RTC))
         self._status()
 
     def stop(self):

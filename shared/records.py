@@ -20,6 +20,12 @@ KIND_RAW_ECG = 0x07
 KIND_EVENT = 0x08
 KIND_STATUS = 0x09
 
+# CLOCK sources: who read the wall clock for the mark. The host's reading goes over BLE
+# (tens of ms of latency); the RTC's is local but only as good as its last setting.
+CLOCK_SOURCE_SETUP = 1   # the host, at set-up
+CLOCK_SOURCE_SYNC = 2    # the host, checking at a sync
+CLOCK_SOURCE_RTC = 3     # the device's own RTC
+
 KIND_NAMES = {
     KIND_CONFIG: "config",
     KIND_CLOCK: "clock",
@@ -326,7 +332,7 @@ def decode_status(payload):
 
 def encode_clock(t_ms, unix_s, unix_ms, source):
     # The device's t_ms at the moment the wall clock read unix_s + unix_ms / 1000 (UTC).
-    # source: 1 set by the host at setup, 2 checked by the host at a sync, 3 device RTC.
+    # source: one of the CLOCK_SOURCE_* names above.
     return struct.pack(_CLOCK_FMT, t_ms & 0xFFFFFFFF, unix_s, unix_ms, source)
 
 

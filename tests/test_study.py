@@ -468,21 +468,28 @@ def test_logs_of_two_devices_of_one_study_are_refused(tmp_path):
 # --- the real firmware -------------------------------------------------------------------
 
 
-def test_firmware_recording_is_unplaced_until_a_sync_sets_the_clock(tmp_path):
-    # The sim board has no wall clock (boards/sim/board.py wall_clock() is None), so a
-    # recording alone cannot be placed; the host's CLOCK mark at sync places it.
-    from ictalog.simrun import sim_record
-
+def _quiet_night(seconds: int) -> tuple[np.ndarray, np.ndarray]:
+    # Beats about 70 bpm and a patch lying still on its back, for the real firmware.
     rng = np.random.default_rng(3)
-    seconds = 600
     beat_s = np.cumsum(0.85 + 0.04 * rng.standard_normal(int(seconds / 0.85) - 3))
     acc = np.zeros((seconds * 25, 3))
     acc[:, 2] = 1000
     acc += rng.normal(0, 3, acc.shape)
+    return beat_s, np.round(acc).astype(np.int16)
+
+
+def test_firmware_recording_is_unplaced_until_a_sync_sets_the_clock(tmp_path):
+    # Recorded without a wall clock (sim_record's default: the sim board's RTC was never
+    # set), so a recording alone cannot be placed; the host's CLOCK mark at sync places it.
+    from ictalog.simrun import sim_record
+
+    seconds = 600
+    beat_s, acc_mg = _quiet_night(seconds)
     image = str(tmp_path / "night.img")
     sectors = 16
-    result = sim_record(beat_s, np.round(acc).astype(np.int16), 25.0, float(seconds),
-                        image, sectors)
+    result = sim_record(beat_s, acc_mg, 25.0, float(seconds), image, sectors,
+                        start_unix_ms=None)
+    assert decode_file(image).clocks == []
     study = load_study(image)
     assert study.nights == [] and study.unplaced[0]["beats"] == result["beats"]
     assert "Sync the device again" in study.messages[0]
@@ -492,7 +499,8 @@ def test_firmware_recording_is_unplaced_until_a_sync_sets_the_clock(tmp_path):
     log = RingLog(flash)
     end_ms = seconds * 1000
     unix_s, unix_ms = divmod((W0_S + seconds) * 1000, 1000)
-    log.append(rec.KIND_CLOCK, rec.encode_clock(end_ms, unix_s, unix_ms, 2))
+    log.append(rec.KIND_CLOCK, rec.encode_clock(end_ms, unix_s, unix_ms,
+                                                rec.CLOCK_SOURCE_SYNC))
     flash.save(image)
 
     study = load_study(image)
@@ -504,3 +512,27 @@ def test_firmware_recording_is_unplaced_until_a_sync_sets_the_clock(tmp_path):
     assert np.max(nearest) < 0.01
     assert study.segments[0]["boot_count"] == 1
     assert [p["problem"] for p in study.problems] == ["time_zone_unknown"]
+
+
+def test_firmware_recording_with_the_sim_clock_is_placed_by_its_own_mark(tmp_path):
+    # The sim board's RTC set before the boot: the firmware's start mark (source 3, the
+    # device's RTC) places the recording without a sync, named by the CONFIG offset.
+    from ictalog.simrun import sim_record
+
+    seconds = 600
+    beat_s, acc_mg = _quiet_night(seconds)
+    image = str(tmp_path / "night.img")
+    result = sim_record(beat_s, acc_mg, 25.0, float(seconds), image, 16,
+                        start_unix_ms=W0_S * 1000, study_id="ST-1", patient_code="P-7",
+                        utc_offset_min=60)
+    study = load_study(image)
+    night = one_night(study)
+    assert study.unplaced == [] and study.problems == []
+    assert (study.study_id, study.patient_code, study.utc_offset_min) == ("ST-1", "P-7", 60)
+    assert night.name == "ST-1/2025-03-03"
+    assert study.clock.segments[0].marks[0].source == rec.CLOCK_SOURCE_RTC
+    assert len(night.beat_s) == result["beats"] == len(beat_s) - 1
+    assert len(night.epoch_t_s) == result["epochs"]
+    # The first beat has no interval before it; the rest land on their wall times.
+    placed = wall_of(night, night.beat_s) - W0_S
+    assert np.max(np.abs(placed - beat_s[1:])) <= 1 / 256 + 0.001

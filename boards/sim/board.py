@@ -4,31 +4,54 @@
 # the MAX30003 model's RTOR with its interrupt, each acceleration sample goes into the
 # accelerometer model's FIFO. The log goes to the NOR emulator. Time is virtual: wait()
 # advances it to the next thing the hardware would do.
+#
+# What a real device keeps across restarts is given to the board by its caller: the
+# flash (an erased one, or the image an earlier boot left), the RTC as the host set it
+# (unix milliseconds at virtual time 0; None: never set), the stored study set-up (a
+# CONFIG payload; None: no study set up) and the boot count. Virtual time starts at 0 on
+# every boot, as t_ms does on the device.
 
 from boards.sim.chips import (BMA400Model, FakeI2C, FakePin, FakeSPI, LIS2DH12Model,
                               MAX30003Model)
 from boards.sim.norflash import NorFlash
 from boards.sim.replayfile import TICK_HZ
-from firmware.app import EV_ACC, EV_BEAT, EV_STOP
+from firmware.app import ACC_HZ, EV_ACC, EV_BEAT, EV_STOP
 from firmware.drivers.bma400 import BMA400
 from firmware.drivers.bus import I2CDevice
 from firmware.drivers.lis2dh12 import LIS2DH12, i2c_device
 from firmware.drivers.max30003 import MAX30003
+from shared import records as rec
 
 NAME = "sim"
 PORT = "unix"
 _LIS2DH12_ADDRESS = 0x18
 _BMA400_ADDRESS = 0x14
 
+# The simulated study's set-up beyond what a caller chooses: the 14-night study of the
+# brief and a night window of 22:00 to 08:00 local time. The firmware does not act on the
+# window yet (docs/FIRMWARE.md); it is logged as a nurse would set it.
+STUDY_NIGHTS = 14
+NIGHT_START_MIN = 22 * 60
+NIGHT_END_MIN = 8 * 60
+
+
+def config_payload(study_id, patient_code, utc_offset_min, study_start_unix_s):
+    # The CONFIG payload the host would have stored on the device at set-up.
+    return rec.encode_config(study_id, patient_code, study_start_unix_s, STUDY_NIGHTS,
+                             NIGHT_START_MIN, NIGHT_END_MIN, utc_offset_min, ACC_HZ)
+
 
 class SimBoard:
     NAME = NAME
 
     def __init__(self, replay, sectors, power, acc_part="lis2dh12", cut_at_op=0,
-                 seed=1):
+                 seed=1, flash=None, start_unix_ms=None, config=None, boot_count=1):
         self.replay = replay
         self.power = power
-        self.flash = NorFlash(sectors, seed=seed)
+        self.flash = flash if flash is not None else NorFlash(sectors, seed=seed)
+        self.start_unix_ms = start_unix_ms
+        self.config = config
+        self.boots = boot_count
         if cut_at_op:
             self.flash.cut_power_at(cut_at_op)
         self.spi = FakeSPI()
@@ -75,13 +98,18 @@ class SimBoard:
         return self.now_ms
 
     def wall_clock(self):
-        return None
+        # The RTC, running on virtual time: whole seconds since 1970 UTC and their
+        # milliseconds, the pair Recorder.start writes into its CLOCK mark.
+        if self.start_unix_ms is None:
+            return None
+        unix_ms = self.start_unix_ms + self.now_ms
+        return unix_ms // 1000, unix_ms % 1000
 
     def study_config(self):
-        return None
+        return self.config
 
     def boot_count(self):
-        return 1
+        return self.boots
 
     def reset_cause(self):
         return 0

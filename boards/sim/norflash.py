@@ -196,6 +196,24 @@ class NorFlash:
         with open(path, "wb") as f:
             f.write(self.data)
 
+    def restore(self, path):
+        # Fill the emulator with an image an earlier run saved, as a device that restarts
+        # finds its flash. Read in place, so the heap never holds a second copy of a
+        # partition-sized image. The erase counts of that earlier life are not in the
+        # image and start again from 0.
+        view = memoryview(self.data)
+        got = 0
+        with open(path, "rb") as f:
+            while got < len(view):
+                n = f.readinto(view[got:])
+                if not n:
+                    break
+                got += n
+            longer = len(f.read(1)) > 0
+        if got != len(view) or longer:
+            raise ValueError("image %s is not %d bytes (%d sectors of %d)"
+                             % (path, len(view), self.sector_count, self.sector_size))
+
     @classmethod
     def load(cls, path, sector_size=SECTOR_SIZE, seed=1):
         with open(path, "rb") as f:

@@ -11,6 +11,7 @@ import json
 import logging
 import os
 import sys
+from datetime import datetime, timedelta, timezone
 
 import numpy as np
 
@@ -84,6 +85,29 @@ def _save_npz(path: str, arrays: dict[str, np.ndarray], decoded) -> None:
     save_fixture(path, fixture)
 
 
+def _start_unix_ms(text: str | None, fixture_start_utc: str | None) -> int | None:
+    # --start-utc, else the fixture's own start; "none" means the RTC was never set.
+    # A time without an offset is taken as UTC, as the option's name says.
+    if text is None:
+        text = fixture_start_utc
+    if text is None or text.lower() == "none":
+        return None
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        raise IctalogError(f"--start-utc {text!r} is not an ISO 8601 time",
+                           "give it as 2025-03-03T22:30:00Z, or none for no wall clock"
+                           ) from None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return (when - datetime(1970, 1, 1, tzinfo=timezone.utc)) // timedelta(milliseconds=1)
+
+
+def _iso_ms(unix_ms: int) -> str:
+    when = datetime.fromtimestamp(unix_ms // 1000, timezone.utc)
+    return when.replace(microsecond=unix_ms % 1000 * 1000).isoformat(timespec="milliseconds")
+
+
 def cmd_sim_record(args: argparse.Namespace) -> int:
     from .fixture import load_fixture
     from .logdecode import decode_file
@@ -94,26 +118,37 @@ def cmd_sim_record(args: argparse.Namespace) -> int:
     if sectors < 3:
         raise IctalogError(f"--flash-kib {args.flash_kib} is too small",
                            "give at least 12 KiB (three 4 KiB sectors)")
+    start_unix_ms = _start_unix_ms(args.start_utc, fixture.start_utc)
     result = sim_record(fixture.beat_s, fixture.acc_mg, fixture.acc_hz, fixture.duration_s,
                         args.flash, sectors, args.power_cut_at_op or 0, args.accelerometer,
-                        args.power_board)
+                        args.power_board, start_unix_ms=start_unix_ms,
+                        study_id=args.study_id, patient_code=args.patient_code,
+                        utc_offset_min=args.utc_offset_min, continue_image=args.continue_)
     result["fixture"] = str(args.fixture)
     result["flash"] = args.flash
     result["flash_bytes"] = sectors * 4096
     result["runtime"] = "micropython"
+    result["start_utc"] = None if start_unix_ms is None else _iso_ms(start_unix_ms)
     try:
+        # With --continue this is the whole image: every boot it holds.
         summary = decode_file(args.flash).summary()
         result["recorded"] = {k: summary[k] for k in (
             "beats", "epochs", "events", "records", "bytes_used", "record_bytes",
             "rr_bytes_per_beat", "continuous_bytes_per_hour", "torn_records",
-            "corrupt_records", "raw_acc_windows")}
+            "corrupt_records", "raw_acc_windows", "boots", "clock_marks")}
     except IctalogError as exc:
         # A power cut before the first sector header leaves nothing to decode.
         result["recorded"] = None
         result["decode_error"] = exc.reason
+    study = result["study"]
     _print(result, args.json, [
-        f"recorded {args.fixture} into {args.flash}"
+        f"recorded {args.fixture} into {args.flash} as boot {result['boot_count']}"
+        + (" (continued)" if result["continued"] else "")
         + (" (power cut at op %d)" % args.power_cut_at_op if result["cut"] else ""),
+        "  wall clock from " + (f"{result['start_utc']} (UTC)" if result["start_utc"]
+                                else "nowhere: the recording stays unplaced until a sync")
+        + (f"; study {study['study_id']}, UTC offset {study['utc_offset_min']} min" if study
+           else "; no study set up"),
         f"  {result['ops']} flash operations, {result['bytes_programmed']} bytes programmed",
         f"  energy estimate ({result['power_figures_of']} figures): "
         f"{result['energy']['average_ma'] if result.get('energy') else '-'} mA average",
@@ -228,6 +263,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--power-board", choices=("xiao_esp32s3", "pico2w"),
                    default="xiao_esp32s3",
                    help="board whose power figures the energy estimate uses")
+    p.add_argument("--start-utc", metavar="ISO8601",
+                   help="the device's RTC at the recording's start (UTC unless the time "
+                        "carries an offset; default: the fixture's start_utc, if any; "
+                        "none: no wall clock)")
+    p.add_argument("--study-id", help="a study was set up with this id (logs CONFIG)")
+    p.add_argument("--patient-code", help="the set-up's patient code (default empty)")
+    p.add_argument("--utc-offset-min", type=int, metavar="MIN",
+                   help="the study's UTC offset in minutes (default 0)")
+    p.add_argument("--continue", dest="continue_", action="store_true",
+                   help="append to the existing IMAGE as the device's next boot, keeping "
+                        "its study set-up")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_sim_record)
     return parser

@@ -249,15 +249,21 @@ class DecodedLog:
         }
 
     def recorded_hours(self) -> float:
-        """Span covered by beats and epochs, in hours."""
-        times = []
-        if self.beat_t_s:
-            times += [self.beat_t_s[0], self.beat_t_s[-1]]
-        if self.epochs:
-            times += [self.epochs[0][0], self.epochs[-1][0] + 1.0]
-        if not times:
-            return 0.0
-        return (max(times) - min(times)) / 3600.0
+        """Span covered by beats and epochs, in hours, summed over the boot segments.
+
+        Device time starts again at 0 at each boot, so one span across boots would
+        measure nothing; each boot's own span is added instead.
+        """
+        total_s = 0.0
+        for segment in self.segments:
+            times = []
+            if segment.beat_t_s:
+                times += [segment.beat_t_s[0], segment.beat_t_s[-1]]
+            if segment.epochs:
+                times += [segment.epochs[0][0], segment.epochs[-1][0] + 1.0]
+            if times:
+                total_s += max(times) - min(times)
+        return total_s / 3600.0
 
 
 def read_image(path: str) -> bytes:

@@ -77,8 +77,8 @@ RATE_MIN_SPAN_S = 3600.0
 EARLIEST_WALL_S = 1577836800
 #: Two boots whose placed data overlaps by more than this (s) point to a wrong mark.
 SEGMENT_OVERLAP_S = 1.0
-#: CLOCK sources the host writes (1 at set-up, 2 at a sync); 3 is the device's own RTC.
-HOST_SOURCES = (1, 2)
+#: CLOCK sources the host writes (at set-up, at a sync); the third is the device's RTC.
+HOST_SOURCES = (rec.CLOCK_SOURCE_SETUP, rec.CLOCK_SOURCE_SYNC)
 
 
 class StudyError(IctalogError):

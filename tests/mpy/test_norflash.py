@@ -81,3 +81,29 @@ def test_out_of_range_is_an_error():
         except OSError:
             continue
         raise AssertionError("out-of-range access accepted")
+
+
+def test_restore_reads_a_saved_image_back_in_place():
+    # A device that restarts finds its flash as it left it; the sim restores the image
+    # into an emulator of the same geometry, and refuses one of another size.
+    import os
+    path = "/tmp/ictalog-test-norflash-restore.img"
+    try:
+        f = NorFlash(3)
+        f.writeblocks(1, b"\x12\x34", 7)
+        f.save(path)
+        g = NorFlash(3)
+        g.restore(path)
+        assert g.data == f.data and g.erase_counts == [0, 0, 0]
+        for sectors in (2, 4):
+            try:
+                NorFlash(sectors).restore(path)
+            except ValueError:
+                pass
+            else:
+                raise AssertionError("restored an image of another size")
+    finally:
+        try:
+            os.remove(path)
+        except OSError:
+            pass
