@@ -5,6 +5,9 @@
   count whole records (framing and CRC included).
 - Log costs under MicroPython (bench/mpy_log_bench.py): CPU time per append by record
   size, RAM held by a mounted log, boot-time recovery of a full 16 MiB partition.
+- Host analysis (bench/analysis_bench.py): the detectors side by side on the test split
+  and on harder variants of its seizures, heart-rate-only candidates on szdb, R-R
+  cleaning against MIT-BIH 100, and the analysis time of a 14-night study.
 - Decoder fuzzing (bench/fuzz.py): random and mutated images, none may crash or hang.
 
 The figures in the docs are copied from the output of this script (bench/results.json).
@@ -139,6 +142,9 @@ def main() -> int:
     results["prefilter_corpus"] = prefilter_corpus(corpus)
     results["study"] = study_bench.run(corpus)
     results["score_test"] = score_test(corpus)
+    import analysis_bench
+
+    results["analysis"] = analysis_bench.run(corpus)
     results["fuzz"] = fuzz(args.fuzz_inputs)
     total_rr = sum(r["rr_bytes"] for r in results["storage"])
     total_beats = sum(r["beats"] for r in results["storage"])
@@ -187,6 +193,24 @@ def main() -> int:
 
     print("\nDetectors on the corpus's test split (bench results on synthetic nights)")
     print(json.dumps(results["score_test"], indent=2))
+
+    an = results["analysis"]
+    print("\nDetectors on harder variants of the test split's seizures")
+    for variant, by in an["stress"]["variants"].items():
+        print(f"  {variant:<20} " + "; ".join(
+            f"{d} {r['detected']}/{r['seizures']}, median {r['median_latency_s']} s, "
+            f"{r['false_alarms']} FA" for d, r in by.items()))
+    sz = an["szdb_hr_only"]
+    print(f"\nHeart-rate-only candidates on szdb ({sz['hours']} h, real beats, no motion): "
+          f"{sz['found']}/{sz['seizures']} seizures, {sz['outside_seizures']} elsewhere")
+    m = an["rr"]["mitdb"]
+    print(f"R-R cleaning on mitdb100: {m['tp']}/{m['reference_ectopic']} ectopic flagged, "
+          f"{m['fp']} normal beats flagged")
+    t = an["study_time"]
+    print(f"\n{t['nights']}-night study ({t['hours']} h, {t['sync_files']} sync files): load "
+          f"{t['load_s']} s + detect {t['detect_s']} s = {t['total_s']} s (best of "
+          f"{t['repeats']}); {t['found']}/{t['seizures']} seizures found, "
+          f"{t['false_alarms']} false alarms; placed as recorded: {t['placed_as_recorded']}")
 
     fz = results["fuzz"]
     print(f"\nDecoder fuzzing: {fz['inputs']} inputs, {fz['decoded']} decoded, "

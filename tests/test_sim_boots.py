@@ -163,3 +163,22 @@ def test_sim_record_refuses_a_setup_the_log_cannot_hold(short_fixture, tmp_path,
                           *extra)
     assert code == 2 and says in err and "next step:" in err
     assert not os.path.exists(tmp_path / "x.img")
+
+
+def test_cpython_and_micropython_write_the_same_image(short_fixture, tmp_path, capsys):
+    # The seizure of the demo night lies at 904 s: record up to 1000 s, so the prefilter's
+    # candidate and its raw window are in the image too, then a second boot on top.
+    fixture = short_fixture(seconds=1000)
+    images = {}
+    for runtime in ("micropython", "cpython"):
+        image = str(tmp_path / f"{runtime}.img")
+        for extra in ((), ("--continue",)):
+            code, result, err = record(capsys, fixture, image, "--start-utc", START_ISO,
+                                       "--study-id", "ST-42", "--runtime", runtime, *extra)
+            assert code == 0, err
+            assert result["runtime"] == runtime
+        with open(image, "rb") as f:
+            images[runtime] = f.read()
+    decoded = decode_file(str(tmp_path / "cpython.img"))
+    assert decoded.counts.get("raw_acc", 0) > 0 and len(decoded.boots) == 2
+    assert images["cpython"] == images["micropython"]

@@ -19,7 +19,8 @@ import sys
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RESULTS = os.path.join(ROOT, "bench", "results.json")
 DOCS = ("README.md", os.path.join("docs", "LOG-DESIGN.md"),
-        os.path.join("docs", "FIRMWARE.md"), os.path.join("docs", "PREFILTER.md"))
+        os.path.join("docs", "FIRMWARE.md"), os.path.join("docs", "PREFILTER.md"),
+        os.path.join("docs", "ANALYSIS.md"), os.path.join("docs", "ANALYSIS-RR.md"))
 
 
 def storage_table(results: dict) -> list[str]:
@@ -133,6 +134,124 @@ def score_table(results: dict) -> list[str]:
     return lines
 
 
+def _cell(value, digits: int = 1, unit: str = "") -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.{digits}f}{unit}"
+    return f"{value}{unit}"
+
+
+def stress_table(results: dict) -> list[str]:
+    st = results["analysis"]["stress"]
+    names = list(next(iter(st["variants"].values())))
+    lines = [
+        f"The same {st['nights']} test nights with their seizures made harder "
+        "(`bench/detect_stress.py`; everything else in the night unchanged):",
+        "",
+        "| variant | " + " | ".join(f"{n}: found, median latency, false alarms"
+                                    for n in names) + " |",
+        "|---|" + "---:|" * len(names),
+    ]
+    for variant, by in st["variants"].items():
+        cells = [f"{r['detected']} of {r['seizures']}, {_cell(r['median_latency_s'], 1, ' s')}"
+                 f", {r['false_alarms']}" for r in by.values()]
+        lines.append(f"| {variant} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def szdb_table(results: dict) -> list[str]:
+    sz = results["analysis"]["szdb_hr_only"]
+    lines = [
+        f"Heart-rate-only candidates on the szdb records (real ECG beats, focal seizures, no "
+        f"accelerometer; {sz['hours']} h): {sz['found']} of {sz['seizures']} seizures "
+        f"overlapped by a candidate (SzCORE's 30 s before / 60 s after), "
+        f"{sz['outside_seizures']} candidate(s) elsewhere ({sz['outside_per_24h']} per "
+        "24 h).",
+        "",
+        "| record | hours | seizures | found | candidates | elsewhere |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for row in sz["recordings"]:
+        lines.append(f"| {row['fixture']} | {row['hours']} | {row['seizures']} | "
+                     f"{row['found']} | {row['candidates']} | {row['outside_seizures']} |")
+    return lines
+
+
+def study_time_lines(results: dict) -> list[str]:
+    t = results["analysis"].get("study_time")
+    if not t:
+        return []
+    return [
+        f"Analysis time of a {t['nights']}-night study ({t['hours']} h, {t['beats']} beats, "
+        f"{t['sync_files']} sync files recorded by the firmware on the sim board): load and "
+        f"put on the wall clock {t['load_s']} s, detection {t['detect_s']} s, "
+        f"{t['total_s']} s in all (best of {t['repeats']}; goal at most 10 s).",
+    ]
+
+
+def analysis_block(results: dict) -> list[str]:
+    lines = score_table(results) + [""] + stress_table(results) + [""]
+    lines += szdb_table(results)
+    m = results["analysis"]["rr"]["mitdb"]
+    lines += ["", f"Beat-level agreement of the R-R cleaning on MIT-BIH 100 ({m['beats']} "
+              f"beats, {m['reference_ectopic']} reference ectopic): {m['tp']} flagged, "
+              f"{m['fn']} missed, {m['fp']} normal beats flagged; SDNN {m['sdnn_ms_raw']:.1f}"
+              f" ms raw, {m['sdnn_ms_clean']:.1f} ms cleaned, "
+              f"{m['sdnn_ms_reference_nn']:.1f} ms on the reference NN intervals "
+              "(`ANALYSIS-RR.md`)."]
+    more = study_time_lines(results)
+    return lines + ([""] + more if more else [])
+
+
+def rr_block(results: dict) -> list[str]:
+    r = results["analysis"]["rr"]
+    m = r["mitdb"]
+    lines = [
+        "```",
+        f"mitdb100: beats {m['beats']}, reference ectopic {m['reference_ectopic']}, "
+        f"cleaner {m['cleaner']}",
+        f"  TP {m['tp']}  FP {m['fp']}  FN {m['fn']}  TN {m['tn']}",
+        f"  sensitivity {100 * m['sensitivity']:.2f} %  positive predictivity "
+        f"{100 * m['positive_predictivity']:.2f} %  specificity {100 * m['specificity']:.2f} %",
+        f"  reference-normal intervals kept as NN: {100 * m['nn_kept_fraction']:.2f} % of "
+        f"{m['reference_nn_intervals']}",
+        f"  mean HR bpm  raw {m['mean_hr_bpm_raw']:.2f}  clean {m['mean_hr_bpm_clean']:.2f}  "
+        f"reference NN {m['mean_hr_bpm_reference_nn']:.2f}",
+        f"  SDNN ms      raw {m['sdnn_ms_raw']:.1f}  clean {m['sdnn_ms_clean']:.1f}  "
+        f"reference NN {m['sdnn_ms_reference_nn']:.1f}",
+        "",
+        "szdb: ictal heart rate from cleaned NN (10-s peak from onset to end + 60 s)",
+        "  fixture     onset s  dur s  base bpm  peak bpm  rise bpm  +10 at s  began s  "
+        "raw peak",
+    ]
+    for profile in r["szdb"]:
+        for sz in profile["seizures"]:
+            lines.append(
+                f"  {profile['name']:<10} {sz['onset_s']:>8.0f} {sz['duration_s']:>6.0f} "
+                f"{_cell(sz['baseline_hr_bpm']):>9} {_cell(sz['peak_hr_bpm']):>9} "
+                f"{_cell(sz['rise_bpm']):>9} {_cell(sz['rise_s'], 0):>9} "
+                f"{_cell(sz['rise_began_s'], 0):>8} {_cell(sz['peak_hr_bpm_raw']):>9}")
+    lines += ["", "synthetic nights: share of labelled beats the cleaner flags",
+              "  night                              | flagged      V/A as E          N flagged"]
+    rows = list(r["corpus_demo"])
+    for key in ("corpus", "corpus_validation"):
+        if r.get(key):
+            c = r[key]
+            rows.append({"name": f"corpus {c['split']} ({c['nights']} nights)", **c})
+    for row in rows:
+        art = f"{row['artifact_flagged']}/{row['artifact_beats']}"
+        ect = f"{row['ectopic_flagged_e']}/{row['ectopic_beats']}"
+        nor = f"{row['normal_flagged']}/{row['normal_beats']}"
+        lines.append(f"  {row['name']:<34} {art:>9} {ect:>13} {nor:>18}  "
+                     f"({100 * row['normal_flagged_fraction']:.3f} %)")
+    t = r["timing"]
+    lines += ["", f"timing: clean_rr on a synthetic {t['hours']:.0f} h night of {t['beats']} "
+              f"beats: median {1000 * t['median_s']:.1f} ms, best {1000 * t['best_s']:.1f} ms",
+              "```"]
+    return lines
+
+
 def blocks(results: dict) -> dict[str, str]:
     machine = results["machine"]
     log = results["log_micropython"]
@@ -153,6 +272,9 @@ def blocks(results: dict) -> dict[str, str]:
         out["scores"] = "\n".join([where, ""] + score_table(results))
     if "prefilter_corpus" in results:
         out["prefilter"] = "\n".join([where, ""] + prefilter_table(results))
+    if "analysis" in results and "score_test" in results:
+        out["analysis"] = "\n".join([where, ""] + analysis_block(results))
+        out["rr"] = "\n".join([where, ""] + rr_block(results))
     return out
 
 

@@ -18,8 +18,8 @@ each night begins more than the loader's night break after the previous one ende
 they would not be separate nights). Otherwise night k starts on day k at 22:30 local time
 from ``--first-night``.
 
-Usage: python tools/sim_study.py --out DIR [--nights N] [--flash-kib KIB] [--json]
-                                 FIXTURE.npz ...
+Usage: python tools/sim_study.py --out DIR [--nights N] [--flash-kib KIB]
+                                 [--runtime micropython|cpython] [--json] FIXTURE.npz ...
 """
 
 from __future__ import annotations
@@ -124,6 +124,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--first-night", default=DEFAULT_FIRST_NIGHT, metavar="YYYY-MM-DD",
                         help="local date of night 1 when the fixtures' own starts are not "
                              "used (default %(default)s)")
+    parser.add_argument("--runtime", choices=("micropython", "cpython"), default="micropython",
+                        help="interpreter the firmware runs under (default %(default)s; "
+                             "both write the same image)")
     parser.add_argument("--json", action="store_true", help="print a JSON summary")
     parser.add_argument("fixtures", nargs="+", metavar="FIXTURE.npz")
     args = parser.parse_args(argv)
@@ -155,6 +158,7 @@ def main(argv: list[str] | None = None) -> int:
                                     "--study-id", args.study_id,
                                     "--patient-code", args.patient_code,
                                     "--utc-offset-min", str(args.utc_offset_min),
+                                    "--runtime", args.runtime,
                                     *(["--continue"] if k else []))
 
         # The nurse syncs once the night is over: a copy of the whole log as it stands.

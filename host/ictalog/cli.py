@@ -123,11 +123,12 @@ def cmd_sim_record(args: argparse.Namespace) -> int:
                         args.flash, sectors, args.power_cut_at_op or 0, args.accelerometer,
                         args.power_board, start_unix_ms=start_unix_ms,
                         study_id=args.study_id, patient_code=args.patient_code,
-                        utc_offset_min=args.utc_offset_min, continue_image=args.continue_)
+                        utc_offset_min=args.utc_offset_min, continue_image=args.continue_,
+                        runtime=args.runtime)
     result["fixture"] = str(args.fixture)
     result["flash"] = args.flash
     result["flash_bytes"] = sectors * 4096
-    result["runtime"] = "micropython"
+    result["runtime"] = args.runtime
     result["start_utc"] = None if start_unix_ms is None else _iso_ms(start_unix_ms)
     try:
         # With --continue this is the whole image: every boot it holds.
@@ -271,6 +272,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--patient-code", help="the set-up's patient code (default empty)")
     p.add_argument("--utc-offset-min", type=int, metavar="MIN",
                    help="the study's UTC offset in minutes (default 0)")
+    p.add_argument("--runtime", choices=("micropython", "cpython"), default="micropython",
+                   help="interpreter the firmware runs under (default %(default)s; both "
+                        "write the same image, CPython faster, heap figures only from "
+                        "MicroPython)")
     p.add_argument("--continue", dest="continue_", action="store_true",
                    help="append to the existing IMAGE as the device's next boot, keeping "
                         "its study set-up")

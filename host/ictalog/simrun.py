@@ -229,7 +229,8 @@ def sim_record(beat_s, acc_mg, acc_hz, duration_s, image_path: str, sectors: int
                power_board: str = "xiao_esp32s3", *, start_unix_ms: int | None = None,
                study_id: str | None = None, patient_code: str | None = None,
                utc_offset_min: int | None = None, study_start_unix_s: int | None = None,
-               boot_count: int | None = None, continue_image: bool = False) -> dict:
+               boot_count: int | None = None, continue_image: bool = False,
+               runtime: str = "micropython") -> dict:
     """Record a fixture with the firmware on the sim board, under MicroPython.
 
     The defaults record a first boot on an erased flash with no wall clock and no study
@@ -246,6 +247,11 @@ def sim_record(beat_s, acc_mg, acc_hz, duration_s, image_path: str, sectors: int
             continuing.
         continue_image: mount ``image_path`` as an earlier boot left it (it must be a log
             of ``sectors`` sectors) and append to it, instead of an erased flash.
+        runtime: ``micropython`` (the device's interpreter, the default) or ``cpython``.
+            The firmware's arithmetic is integer throughout, so both write the same
+            image byte for byte (tests/test_sim_boots.py); CPython runs it about eight
+            times faster, which is what long benchmark studies use. Heap figures come
+            only from MicroPython.
 
     Returns:
         The device's JSON report, plus ``continued`` and ``study`` (the set-up logged,
@@ -281,9 +287,13 @@ def sim_record(beat_s, acc_mg, acc_hz, duration_s, image_path: str, sectors: int
     with tempfile.TemporaryDirectory() as tmp:
         replay = os.path.join(tmp, "fixture.replay")
         write_replay(replay, beat_s, acc_mg, acc_hz, duration_s)
-        script = os.path.join(device_root(), "boards", "sim", "wearable.py")
-        out = run_micropython([script, replay, image_path, str(sectors), str(cut_at_op),
-                               acc_part, power_board, *options], heap=f"{heap_mib}M")
+        args = [replay, image_path, str(sectors), str(cut_at_op), acc_part, power_board,
+                *options]
+        if runtime == "micropython":
+            script = os.path.join(device_root(), "boards", "sim", "wearable.py")
+            out = run_micropython([script, *args], heap=f"{heap_mib}M")
+        else:
+            out = run_device_script("wearable.py", args, runtime)
     lines = [line for line in out.splitlines() if line.startswith("{")]
     if not lines:
         raise MicroPythonError("the simulated device printed no result",
