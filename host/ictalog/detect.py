@@ -141,8 +141,9 @@ HR_ONLY_WINDOW_S = 30
 HR_ONLY_MIN_S = 24
 HR_ONLY_NO_CONVULSION_S = 60
 HR_ONLY_NO_WALK_S = 120
-#: The resting level for heart-rate-only candidates is refreshed this often, seconds.
-HR_ONLY_BASELINE_STEP_S = 5
+#: The resting level for heart-rate-only candidates is refreshed this often, seconds: it
+#: is a median over nine minutes, which moves little in half a minute.
+HR_ONLY_BASELINE_STEP_S = 30
 
 
 class DetectError(IctalogError):
@@ -525,11 +526,16 @@ def _rolling_baseline(hr_bpm: NDArray[np.float64]) -> NDArray[np.float64]:
     rows = np.lib.stride_tricks.sliding_window_view(padded, span)
     step = HR_ONLY_BASELINE_STEP_S
     starts = np.arange(BASELINE_TO_S, n, step)
-    picked = rows[starts - BASELINE_TO_S]
-    ok = np.isfinite(picked).sum(axis=1) >= BASELINE_MIN_S
+    # NaN sorts last, so each row's median is read at the middle of its finite values.
+    ordered = np.sort(rows[starts - BASELINE_TO_S], axis=1)
+    finite = np.isfinite(ordered).sum(axis=1)
+    ok = finite >= BASELINE_MIN_S
     values = np.full(starts.size, np.nan)
     if ok.any():
-        values[ok] = np.nanmedian(picked[ok], axis=1)
+        k = finite[ok]
+        picked = ordered[ok]
+        index = np.arange(picked.shape[0])
+        values[ok] = 0.5 * (picked[index, (k - 1) // 2] + picked[index, k // 2])
     out[BASELINE_TO_S:] = np.repeat(values, step)[:n - BASELINE_TO_S]
     return out
 

@@ -290,7 +290,7 @@ def read_image(path: str) -> bytes:
 
 
 def decode_bytes(data: bytes, path: str = "<bytes>",
-                 keep_records: bool = False) -> DecodedLog:
+                 keep_records: bool = False, records_only: bool = False) -> DecodedLog:
     """Decode an image held in memory. Never raises for bad content inside a log.
 
     Args:
@@ -298,6 +298,10 @@ def decode_bytes(data: bytes, path: str = "<bytes>",
         path: its name, for messages.
         keep_records: also keep every good record as (address, kind, payload) in
             ``DecodedLog.records``, so that logs of several syncs can be merged.
+        records_only: walk and check the frames, count records by kind and decode the
+            CONFIG records, but leave every other payload undecoded (implies
+            ``keep_records``). A study's syncs overlap; the loader decodes their merged
+            records once instead of every file in full.
     """
     device = ImageBlockDevice(data)
     if device.sector_count < 3:
@@ -328,22 +332,26 @@ def decode_bytes(data: bytes, path: str = "<bytes>",
         ack_address=log_.ack,
         end_address=log_.end_address(),
     )
-    if keep_records:
+    if keep_records or records_only:
         out.records = []
     problems: list[tuple[int, str]] = []
     for address, kind, payload in log_.records(start=0, include_log_kinds=True,
                                                problems=problems, resync=True):
         if out.records is not None:
             out.records.append((address, kind, payload))
-        _take(out, address, kind, payload)
+        if records_only and kind != rec.KIND_CONFIG:
+            _count(out, kind, payload)
+        else:
+            _take(out, address, kind, payload)
     for address, what in problems:
         (out.torn if what == "torn" else out.corrupt).append(address)
     return out
 
 
-def decode_file(path: str, keep_records: bool = False) -> DecodedLog:
+def decode_file(path: str, keep_records: bool = False,
+                records_only: bool = False) -> DecodedLog:
     """Decode an image or offloaded log file (see :func:`decode_bytes`)."""
-    return decode_bytes(read_image(path), path, keep_records)
+    return decode_bytes(read_image(path), path, keep_records, records_only)
 
 
 def decode_records(records: list[tuple[int, int, bytes]], path: str,
@@ -382,6 +390,15 @@ def _segment_for(out: DecodedLog, address: int, kind: int) -> Segment:
         segment.first_address = address
     segment.last_address = address
     return segment
+
+
+def _count(out: DecodedLog, kind: int, payload: bytes) -> None:
+    # What records_only keeps of a record it does not decode: its kind and size.
+    name = rec.KIND_NAMES.get(kind, f"kind_{kind}")
+    size = len(payload) + ringlog.RECORD_OVERHEAD
+    out.record_bytes += size
+    out.counts[name] = out.counts.get(name, 0) + 1
+    out.bytes_by_kind[name] = out.bytes_by_kind.get(name, 0) + size
 
 
 def _take(out: DecodedLog, address: int, kind: int, payload: bytes) -> None:

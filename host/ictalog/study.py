@@ -384,7 +384,8 @@ def load_study(path: str | os.PathLike[str]) -> Study:
     """
     path = os.fspath(path)
     files = _log_files(path)
-    decoded = [decode_file(name, keep_records=True) for name in files]
+    # Each file is only walked: the merged records are decoded once, below.
+    decoded = [decode_file(name, records_only=True) for name in files]
     log.debug("decoded %d log files from %s", len(decoded), path)
     study_id, patient_code, utc_offset_min = _identity(decoded, path)
     records, breaks, problems = _merge(decoded, path)
