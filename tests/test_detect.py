@@ -12,7 +12,6 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from boards.sim.norflash import NorFlash
 from ictalog.detect import KIND_CONVULSIVE, KIND_HR_ONLY, DetectError, detect_fixture, \
     detect_series
 from ictalog.fixture import load_fixture
@@ -20,7 +19,6 @@ from ictalog.motion_analysis import bout_start, motion_grid, raw_window_evidence
     trailing_count
 from ictalog.series import Gap, Series, series_from_fixture
 from shared import records as rec
-from shared.ringlog import RingLog
 
 FIXTURES = "tests/fixtures"
 STILL = (1, 0, 0, rec.POSTURE_SUPINE)
@@ -307,34 +305,44 @@ def test_cli_detect_names_a_missing_study_and_a_bad_fixture(tmp_path):
 
 
 def test_a_recording_by_the_firmware_gives_the_fixtures_event(tmp_path):
+    from datetime import datetime
+
     from ictalog.simrun import sim_record
     from ictalog.study import load_study
 
     fixture = load_fixture(f"{FIXTURES}/corpus_demo_seizure.npz")
-    image = str(tmp_path / "sync-1.img")
-    sectors = 256
-    sim_record(fixture.beat_s, fixture.acc_mg, fixture.acc_hz, fixture.duration_s, image,
-               sectors)
-    # The sim board has no wall clock: the host's mark at sync places the recording.
-    wall_end_s = 1741035600 + fixture.duration_s
-    with open(image, "rb") as f:
-        flash = NorFlash(sectors, data=f.read())
-    log = RingLog(flash)
-    unix_s, unix_ms = divmod(int(wall_end_s * 1000), 1000)
-    log.append(rec.KIND_CLOCK, rec.encode_clock(int(fixture.duration_s * 1000), unix_s,
-                                                unix_ms, 2))
-    flash.save(image)
+    study = tmp_path / "study"
+    study.mkdir()
+    start_s = datetime.fromisoformat(fixture.start_utc).timestamp()
+    # The RTC set at set-up: the firmware's own CLOCK mark places the recording.
+    sim_record(fixture.beat_s, fixture.acc_mg, fixture.acc_hz, fixture.duration_s,
+               str(study / "sync-1.img"), 256, start_unix_ms=int(start_s * 1000),
+               study_id="ST-1")
 
-    study = load_study(str(tmp_path))
-    [series] = study.nights
+    [series] = load_study(str(study)).nights
     from_study = detect_series(series).convulsive()
     from_fixture = detect_fixture(fixture).convulsive()
     assert len(from_study) == len(from_fixture) == 1
     # The night starts at its first data second, so compare on the wall clock.
-    offset_s = (np.datetime64(series.start_utc.replace("+00:00", ""))
-                - np.datetime64("2025-03-03T21:00:00")) / np.timedelta64(1, "s")
-    assert abs(from_study[0].onset_s + offset_s - from_fixture[0].onset_s) <= 2
-    assert abs(from_study[0].raise_s + offset_s - from_fixture[0].raise_s) <= 2
+    shift_s = datetime.fromisoformat(series.start_utc).timestamp() - start_s
+    assert abs(from_study[0].onset_s + shift_s - from_fixture[0].onset_s) <= 2
+    assert abs(from_study[0].raise_s + shift_s - from_fixture[0].raise_s) <= 2
     # The device kept raw acceleration around its own candidate: evidence from it.
     assert from_study[0].evidence["raw_window"] is not None
     assert from_study[0].evidence["device_candidates"]
+
+    # The same study through the command line: detect, and score against the fixture's
+    # annotations, placed on the wall clock by their dateTime.
+    proc = run_cli("detect", str(study), "--json")
+    assert proc.returncode == 0, proc.stderr
+    [night] = json.loads(proc.stdout)["nights"]
+    assert [e["kind"] for e in night["events"]] == [KIND_CONVULSIVE]
+    proc = run_cli("score", str(study), "--reference",
+                   f"{FIXTURES}/corpus_demo_seizure.events.tsv", "--json")
+    assert proc.returncode == 0, proc.stderr
+    [row] = json.loads(proc.stdout)["summary"]
+    assert (row["detected"], row["seizures"], row["false_alarms"]) == (1, 1, 0)
+    assert 0 < row["median_latency_s"] <= 20
+    # Without annotations a study cannot be scored; the message says what to add.
+    proc = run_cli("score", str(study))
+    assert proc.returncode == 2 and "--reference" in proc.stderr

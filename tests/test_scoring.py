@@ -331,3 +331,88 @@ def test_score_cli_prints_json_and_a_table(tmp_path: Path, capsys) -> None:
     assert "ictalog" in text and "osd" in text and "prefilter" in text and "FA/24h" in text
     assert main([str(tmp_path / "nowhere")]) == 2
     assert "next step" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------------------
+# a synced study, scored against annotations on the wall clock
+
+
+@pytest.fixture(scope="module")
+def demo_study(tmp_path_factory) -> Path:
+    """The demo seizure night recorded by the firmware, with its RTC set, as a study."""
+    from datetime import datetime
+
+    from ictalog.fixture import load_fixture
+    from ictalog.simrun import sim_record
+
+    fixture = load_fixture(FIXTURES / "corpus_demo_seizure.npz")
+    study = tmp_path_factory.mktemp("study")
+    start_unix_ms = int(datetime.fromisoformat(fixture.start_utc).timestamp() * 1000)
+    # CPython writes the same image byte for byte as MicroPython, and faster.
+    sim_record(fixture.beat_s, fixture.acc_mg, fixture.acc_hz, fixture.duration_s,
+               str(study / "sync-1.img"), 256, start_unix_ms=start_unix_ms,
+               study_id="ST-1", runtime="cpython")
+    return study
+
+
+def test_score_study_finds_the_annotated_seizure_on_the_wall_clock(demo_study) -> None:
+    from ictalog.score_cli import STUDY_DETECTORS
+    from ictalog.scoring import score_study
+
+    reference = FIXTURES / "corpus_demo_seizure.events.tsv"
+    result = score_study(demo_study, [reference], STUDY_DETECTORS)
+
+    assert result["seizures"] == 1
+    assert result["reference_outside_nights"] == []
+    [row] = result["summary"]
+    assert (row["detected"], row["false_alarms"]) == (1, 0)
+    assert 0 < row["median_latency_s"] <= 20
+    assert row["szcore_sensitivity"] == 1.0
+
+
+def test_score_study_lists_a_seizure_outside_every_night(demo_study, tmp_path) -> None:
+    from dataclasses import replace
+
+    from ictalog.fixture import read_events, write_events
+    from ictalog.score_cli import STUDY_DETECTORS
+    from ictalog.scoring import score_study
+
+    [seizure] = [e for e in read_events(FIXTURES / "corpus_demo_seizure.events.tsv")
+                 if e.is_seizure]
+    # A day later: the device was not recording then, so nothing could find it.
+    later = replace(seizure, date_time="2025-01-07T22:45:04+00:00")
+    path = tmp_path / "later.events.tsv"
+    write_events(path, [later], 3600.0)
+    result = score_study(demo_study, [path], STUDY_DETECTORS)
+
+    assert result["seizures"] == 0
+    assert result["reference_outside_nights"] == [
+        {"date_time": "2025-01-07T22:45:04+00:00", "eventType": seizure.event_type}]
+    # The detector's true event now counts against it, as a false alarm.
+    assert result["summary"][0]["false_alarms"] == 1
+
+
+def test_score_study_needs_every_reference_on_the_wall_clock(demo_study, tmp_path) -> None:
+    from ictalog.fixture import write_events
+    from ictalog.score_cli import STUDY_DETECTORS
+    from ictalog.scoring import score_study
+
+    path = tmp_path / "no-clock.events.tsv"
+    write_events(path, [Event(onset_s=900.0, duration_s=40.0, event_type="sz_tonic_clonic")],
+                 3600.0)
+    with pytest.raises(ScoringError, match="no dateTime"):
+        score_study(demo_study, [path], STUDY_DETECTORS)
+
+
+def test_score_cli_on_a_study_refuses_what_it_cannot_score(demo_study, capsys) -> None:
+    assert main([str(demo_study)]) == 2
+    assert "--reference" in capsys.readouterr().err
+
+    reference = str(FIXTURES / "corpus_demo_seizure.events.tsv")
+    assert main([str(demo_study), "--reference", reference, "--detector", "osd"]) == 2
+    assert "continuous raw acceleration" in capsys.readouterr().err
+
+    assert main([str(demo_study), "--reference", reference, "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["study"] == str(demo_study)
+    assert [r["detector"] for r in result["summary"]] == ["ictalog"]

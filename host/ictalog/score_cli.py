@@ -3,6 +3,12 @@
 Usage::
 
     ictalog score CORPUS [--split test|validation|train|all] [--json] [--detector NAME ...]
+    ictalog score STUDY --reference EVENTS.tsv [EVENTS.tsv ...] [--json]
+
+A corpus is a folder with ``corpus.json`` (``tools/make_corpus.py``). A study is a folder
+of synced logs (or one image) scored against reference annotations whose ``dateTime``
+places them on the wall clock (:func:`ictalog.scoring.score_study`); only the host's
+detector can run there, because a synced night has no continuous raw acceleration.
 
 Registered detectors (:data:`DETECTORS`):
 
@@ -32,7 +38,7 @@ from .baseline_osd import detect_osd
 from .detect import scoring_detector
 from .errors import IctalogError
 from .fixture import Fixture, save_fixture
-from .scoring import SPLITS, DetectedEvent, Detector, score_corpus
+from .scoring import SPLITS, DetectedEvent, Detector, score_corpus, score_study
 
 __all__ = ["DETECTORS", "add_arguments", "detect_prefilter", "format_table", "main", "run"]
 
@@ -75,14 +81,29 @@ DETECTORS: dict[str, Detector] = {
 }
 
 
+def _detect_night(series: Any) -> list[DetectedEvent]:
+    from .detect import detect_series
+
+    return [DetectedEvent(onset_s=e.onset_s, end_s=e.end_s, raise_s=e.raise_s,
+                          score=e.confidence) for e in detect_series(series).convulsive()]
+
+
+#: Detectors that run on the nights of a synced study.
+STUDY_DETECTORS = {"ictalog": _detect_night}
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the ``score`` verb's arguments to a parser (for wiring into ``ictalog``).
 
     Args:
         parser: the parser or sub-parser of the ``score`` verb.
     """
-    parser.add_argument("corpus", metavar="CORPUS",
-                        help="corpus folder with corpus.json (tools/make_corpus.py)")
+    parser.add_argument("corpus", metavar="CORPUS|STUDY",
+                        help="corpus folder with corpus.json (tools/make_corpus.py), or a "
+                             "study folder of synced logs with --reference")
+    parser.add_argument("--reference", nargs="+", metavar="EVENTS.tsv",
+                        help="score a synced study against these annotations, placed on "
+                             "the wall clock by their dateTime")
     parser.add_argument("--split", choices=SPLITS, default="test",
                         help="nights to score (default %(default)s)")
     parser.add_argument("--json", action="store_true", help="print JSON")
@@ -109,7 +130,8 @@ def format_table(result: dict[str, Any]) -> list[str]:
         Lines of text, without line ends.
     """
     lines = [
-        f"{result['corpus']}: split {result['split']}, {len(result['nights'])} nights, "
+        f"{result.get('corpus') or result['study']}: split {result['split']}, "
+        f"{len(result['nights'])} nights, "
         f"{result['hours']:.1f} h, {result['seizures']} seizures",
         "",
         "wearable convention (raise time from 120 s before onset to 10 s after end):",
@@ -159,8 +181,23 @@ def run(args: argparse.Namespace) -> int:
     Raises:
         IctalogError: the corpus or a night cannot be scored.
     """
-    names = list(dict.fromkeys(args.detectors or DETECTORS))
-    result = score_corpus(args.corpus, {name: DETECTORS[name] for name in names}, args.split)
+    if args.reference:
+        unknown = [n for n in args.detectors or () if n not in STUDY_DETECTORS]
+        if unknown:
+            raise IctalogError(
+                f"detector(s) {', '.join(unknown)} cannot run on a synced study: they need "
+                "the continuous raw acceleration a study does not keep",
+                f"score a study with {', '.join(STUDY_DETECTORS)}, or a corpus with all")
+        result = score_study(args.corpus, args.reference, STUDY_DETECTORS)
+    elif not (Path(args.corpus) / "corpus.json").exists() and (
+            Path(args.corpus).is_file() or any(Path(args.corpus).glob("*.img"))):
+        raise IctalogError("a study needs reference annotations to be scored against",
+                           "add --reference EVENTS.tsv ... (events with dateTime), or "
+                           "give a corpus folder with corpus.json", args.corpus)
+    else:
+        names = list(dict.fromkeys(args.detectors or DETECTORS))
+        result = score_corpus(args.corpus, {name: DETECTORS[name] for name in names},
+                              args.split)
     if args.json:
         json.dump(result, sys.stdout, indent=2, sort_keys=True)
         sys.stdout.write("\n")

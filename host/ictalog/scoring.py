@@ -60,16 +60,20 @@ from .errors import IctalogError
 from .fixture import Event, Fixture, load_fixture
 
 __all__ = [
+    "CONVENTIONS",
     "DetectedEvent",
     "Detector",
+    "NightDetector",
     "SPLITS",
     "ScoringError",
     "SzcoreResult",
     "WearableResult",
     "aggregate",
     "corpus_nights",
+    "reference_on_wall_clock",
     "score_corpus",
     "score_recording",
+    "score_study",
     "szcore_score",
     "wearable_score",
 ]
@@ -558,51 +562,170 @@ def score_corpus(
 
     per_detector = {name: {**aggregate(rows[name]), "nights": rows[name]}
                     for name in detectors}
-    summary = []
-    for name in detectors:
-        sz, wear = per_detector[name]["szcore"], per_detector[name]["wearable"]
-        summary.append({
-            "detector": name,
-            "szcore_sensitivity": sz["sensitivity"],
-            "szcore_precision": sz["precision"],
-            "szcore_f1": sz["f1"],
-            "szcore_fp_per_24h": sz["fp_per_24h"],
-            "sensitivity": wear["sensitivity"],
-            "median_sensitivity_per_recording": wear["median_sensitivity_per_recording"],
-            "detected": wear["detected"],
-            "seizures": wear["seizures"],
-            "false_alarms": wear["false_alarms"],
-            "false_alarms_per_night": wear["false_alarms_per_night"],
-            "false_alarms_per_24h": wear["false_alarms_per_24h"],
-            "median_latency_s": wear["latency_s"]["median"],
-            "latency_min_s": wear["latency_s"]["min"],
-            "latency_max_s": wear["latency_s"]["max"],
-        })
     return {
         "corpus": str(corpus_dir),
         "split": split,
         "nights": [e["name"] for e in entries],
         "hours": round(hours, 4),
         "seizures": seizures,
-        "conventions": {
-            "szcore": {
-                "package": "timescoring",
-                "tolerance_before_s": 30,
-                "tolerance_after_s": 60,
-                "split_longer_than_s": 300,
-                "merge_closer_than_s": 90,
-                "annotation_fs_hz": SZCORE_FS_HZ,
-                "hypothesis": "detection onset_s to end_s",
-            },
-            "wearable": {
-                "timing": "raise_s (when the alarm sounds)",
-                "before_onset_s": WEARABLE_BEFORE_S,
-                "after_end_s": WEARABLE_AFTER_S,
-                "merge_gap_s": WEARABLE_MERGE_S,
-                "max_false_alarm_s": WEARABLE_MAX_FALSE_ALARM_S,
-                "latency": "raise_s minus annotated motor onset",
-            },
-        },
-        "summary": summary,
+        "conventions": CONVENTIONS,
+        "summary": [_summary_row(name, per_detector[name]) for name in detectors],
+        "detectors": per_detector,
+    }
+
+
+def _summary_row(name: str, scored: Mapping[str, Any]) -> dict[str, Any]:
+    """The headline figures of one detector's pooled scores."""
+    sz, wear = scored["szcore"], scored["wearable"]
+    return {
+        "detector": name,
+        "szcore_sensitivity": sz["sensitivity"],
+        "szcore_precision": sz["precision"],
+        "szcore_f1": sz["f1"],
+        "szcore_fp_per_24h": sz["fp_per_24h"],
+        "sensitivity": wear["sensitivity"],
+        "median_sensitivity_per_recording": wear["median_sensitivity_per_recording"],
+        "detected": wear["detected"],
+        "seizures": wear["seizures"],
+        "false_alarms": wear["false_alarms"],
+        "false_alarms_per_night": wear["false_alarms_per_night"],
+        "false_alarms_per_24h": wear["false_alarms_per_24h"],
+        "median_latency_s": wear["latency_s"]["median"],
+        "latency_min_s": wear["latency_s"]["min"],
+        "latency_max_s": wear["latency_s"]["max"],
+    }
+
+
+#: How both conventions were applied, as every scored result states it.
+CONVENTIONS: dict[str, Any] = {
+    "szcore": {
+        "package": "timescoring",
+        "tolerance_before_s": 30,
+        "tolerance_after_s": 60,
+        "split_longer_than_s": 300,
+        "merge_closer_than_s": 90,
+        "annotation_fs_hz": SZCORE_FS_HZ,
+        "hypothesis": "detection onset_s to end_s",
+    },
+    "wearable": {
+        "timing": "raise_s (when the alarm sounds)",
+        "before_onset_s": WEARABLE_BEFORE_S,
+        "after_end_s": WEARABLE_AFTER_S,
+        "merge_gap_s": WEARABLE_MERGE_S,
+        "max_false_alarm_s": WEARABLE_MAX_FALSE_ALARM_S,
+        "latency": "raise_s minus annotated motor onset",
+    },
+}
+
+
+# --------------------------------------------------------------------------------------
+# a synced study
+
+
+#: A detector of a study's nights: a night in, its detected events out.
+NightDetector = Callable[[Any], list[DetectedEvent]]
+
+
+def _wall_s(text: str) -> float:
+    from datetime import datetime, timezone
+
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.timestamp()
+
+
+def reference_on_wall_clock(paths: Sequence[str | os.PathLike[str]]
+                            ) -> list[tuple[float, Event]]:
+    """Reference annotations from events files, each with its wall-clock onset.
+
+    A study's nights are on the wall clock, so its reference annotations are placed by
+    their ``dateTime`` column (ISO 8601; UTC when no offset is given).
+
+    Args:
+        paths: ``NAME.events.tsv`` files (fixture format).
+
+    Returns:
+        (wall-clock onset in seconds since 1970, event), sorted by onset.
+
+    Raises:
+        ScoringError: an event has no ``dateTime``.
+        FixtureError: a file is missing or malformed.
+    """
+    from .fixture import read_events
+
+    out = []
+    for path in paths:
+        for event in read_events(path):
+            if not event.date_time:
+                raise ScoringError(
+                    f"an event at {event.onset_s} s ({event.event_type}) has no dateTime, "
+                    "so it cannot be matched to a night of the study",
+                    "give every reference event its wall-clock dateTime (ISO 8601)",
+                    str(path))
+            out.append((_wall_s(event.date_time), event))
+    return sorted(out, key=lambda item: item[0])
+
+
+def score_study(study_path: str | os.PathLike[str],
+                reference_paths: Sequence[str | os.PathLike[str]],
+                detectors: Mapping[str, NightDetector]) -> dict[str, Any]:
+    """Score detectors on every night of a synced study against reference annotations.
+
+    Each reference event goes to the night whose recorded span holds its onset, moved
+    onto that night's axis. Reference seizures that fall in no night (the device was not
+    recording, or its data could not be put on the wall clock) are listed under
+    ``reference_outside_nights`` and not scored: nothing could have found them.
+
+    Args:
+        study_path: the study folder, or one log image.
+        reference_paths: events files whose events carry ``dateTime``.
+        detectors: name to a callable taking a night (:class:`~ictalog.series.Series`).
+
+    Returns:
+        The same shape as :func:`score_corpus`, with ``study`` instead of ``corpus``.
+
+    Raises:
+        ScoringError, FixtureError, StudyError: the inputs cannot be scored.
+    """
+    from dataclasses import replace
+
+    from .study import load_study
+
+    if not detectors:
+        raise ScoringError("no detector to score", "name at least one detector")
+    study = load_study(study_path)
+    if not study.nights:
+        raise ScoringError("the study has no night on the wall clock to score",
+                           "sync the device again so that its clock is set, then score",
+                           str(study_path))
+    reference = reference_on_wall_clock(reference_paths)
+    spans = [(_wall_s(n.start_utc), _wall_s(n.start_utc) + n.duration_s) for n in study.nights]
+    placed: list[list[Event]] = [[] for _ in study.nights]
+    outside = []
+    for wall_s, event in reference:
+        k = next((i for i, (lo, hi) in enumerate(spans) if lo <= wall_s < hi), None)
+        if k is None:
+            if event.is_seizure:
+                outside.append({"date_time": event.date_time, "eventType": event.event_type})
+            continue
+        placed[k].append(replace(event, onset_s=wall_s - spans[k][0],
+                                 recording_duration_s=study.nights[k].duration_s))
+    rows: dict[str, list[dict[str, Any]]] = {name: [] for name in detectors}
+    for night, events in zip(study.nights, placed):
+        for name, detector in detectors.items():
+            row = score_recording(events, list(detector(night)), night.duration_s)
+            rows[name].append({"name": night.name, "split": "study", **row})
+    per_detector = {name: {**aggregate(rows[name]), "nights": rows[name]}
+                    for name in detectors}
+    return {
+        "study": str(study_path),
+        "split": "study",
+        "nights": [n.name for n in study.nights],
+        "hours": round(sum(n.duration_s for n in study.nights) / 3600.0, 4),
+        "seizures": sum(1 for events in placed for e in events if e.is_seizure),
+        "reference_outside_nights": outside,
+        "conventions": CONVENTIONS,
+        "summary": [_summary_row(name, per_detector[name]) for name in detectors],
         "detectors": per_detector,
     }
