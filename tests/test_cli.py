@@ -172,3 +172,36 @@ def test_npz_of_a_log_spanning_two_boots_is_refused_clearly(tmp_path, capsys):
     assert code == 0 and json.loads(out)["boots"] == 2 and json.loads(out)["beats"] == 6
     code, _, err = run_cli(capsys, "decode", image, "--npz", str(tmp_path / "x.npz"))
     assert code == 2 and "2 boots" in err and "next step:" in err
+
+
+def test_a_fixture_at_another_rate_is_sampled_at_the_devices_25_hz(short_fixture, tmp_path,
+                                                                     capsys):
+    from dataclasses import replace
+
+    from ictalog.fixture import resample_acc
+
+    # The demo seizure (motor onset at 904 s) as a 50 Hz recording.
+    source = load_fixture(short_fixture("corpus_demo_seizure", 1200))
+    fast = replace(source, acc_mg=resample_acc(source.acc_mg, 25, 50), acc_hz=50.0)
+    fast_path = str(tmp_path / "fast.npz")
+    save_fixture(fast_path, fast)
+    os.remove(fast_path[:-4] + ".events.tsv")   # detection and the device need no annotations
+
+    code, out, err = run_cli(capsys, "sim", "record", fast_path, "--flash",
+                             str(tmp_path / "fast.img"), "--flash-kib", "256",
+                             "--runtime", "cpython", "--json")
+    assert code == 0, err
+    recorded = json.loads(out)
+    # One epoch per second of the recording, not one per 25 of its samples.
+    assert recorded["epochs"] == 1200
+    [candidate] = recorded["recorded"]["events"]
+    assert 904 <= candidate["onset_s"] <= 934
+
+    code, out, err = run_cli(capsys, "prefilter", fast_path, "--json")
+    assert code == 0, err
+    assert [e["onset_s"] for e in json.loads(out)["events"]] == [candidate["onset_s"]]
+
+    code, out, err = run_cli(capsys, "detect", fast_path, "--json")
+    assert code == 0, err
+    [event] = json.loads(out)["events"]
+    assert event["kind"] == "convulsive" and abs(event["onset_s"] - 904) <= 10

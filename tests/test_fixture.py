@@ -289,6 +289,20 @@ def test_missing_events_file(tmp_path: Path) -> None:
     assert error.path is not None and error.path.endswith("case.events.tsv")
 
 
+def test_missing_events_file_is_no_events_where_annotations_are_not_read(
+        tmp_path: Path) -> None:
+    path = _write(tmp_path, _valid_arrays())
+    events_path_for(path).unlink()
+    assert load_fixture(path, events_required=False).events == ()
+
+
+def test_malformed_events_file_is_refused_even_where_annotations_are_not_read(
+        tmp_path: Path) -> None:
+    path = _write(tmp_path, _valid_arrays(), "onset\tduration\n1\t2\n")
+    with pytest.raises(FixtureError, match="column"):
+        load_fixture(path, events_required=False)
+
+
 def test_text_file_is_not_an_npz(tmp_path: Path) -> None:
     path = tmp_path / "case.npz"
     path.write_text("onset\tduration\n")
@@ -469,3 +483,45 @@ def test_write_events_refuses_an_event_outside_the_recording(tmp_path: Path) -> 
     with pytest.raises(FixtureError, match="outside the recording"):
         write_events(tmp_path / "x.events.tsv", [Event(5.0, 10.0, "sz")], 10.0)
     assert not (tmp_path / "x.events.tsv").exists()
+
+
+# --------------------------------------------------------------------------------------
+# resampling to the device's rate
+
+
+def _sine_mg(hz: float, freq_hz: float, seconds: float, amplitude_mg: float) -> np.ndarray:
+    t = np.arange(int(seconds * hz)) / hz
+    wave = amplitude_mg * np.sin(2 * np.pi * freq_hz * t)
+    # Gravity on z, the motion on x: the edges must not ramp the 1 g.
+    return np.stack([wave, np.zeros_like(t), 1000 + 0 * t], axis=1).round().astype(np.int16)
+
+
+def _amplitude_at(acc_x: np.ndarray, hz: float, freq_hz: float) -> float:
+    spectrum = np.abs(np.fft.rfft(acc_x - acc_x.mean())) * 2 / len(acc_x)
+    return float(spectrum[int(round(freq_hz * len(acc_x) / hz))])
+
+
+@pytest.mark.parametrize("from_hz", [32.0, 50.0, 100.0])
+def test_resampling_down_keeps_the_clonic_band_and_removes_what_would_alias(
+        from_hz: float) -> None:
+    from ictalog.fixture import resample_acc
+
+    in_band = resample_acc(_sine_mg(from_hz, 5.0, 20, 400), from_hz)
+    assert in_band.shape == (500, 3)
+    assert _amplitude_at(in_band[:, 0].astype(float), 25, 5.0) == pytest.approx(400, rel=0.03)
+    assert np.all(np.abs(in_band[:, 2].astype(int) - 1000) <= 1)
+
+    # 15 Hz sampled at 25 Hz would fold to 10 Hz; the low-pass must remove it first.
+    above = resample_acc(_sine_mg(from_hz, 15.0, 20, 400), from_hz)
+    assert _amplitude_at(above[:, 0].astype(float), 25, 10.0) < 400 * 0.05
+
+
+def test_resampling_up_interpolates_and_an_equal_rate_is_untouched() -> None:
+    from ictalog.fixture import resample_acc
+
+    acc = _sine_mg(12.5, 2.0, 20, 300)
+    up = resample_acc(acc, 12.5)
+    assert up.shape == (500, 3)
+    assert np.array_equal(up[::2], acc)
+    assert resample_acc(acc, 12.5, 12.5) is acc or np.array_equal(
+        resample_acc(acc, 12.5, 12.5), acc)

@@ -101,6 +101,14 @@ def test_osd_5_hz_shaking_alarms_at_the_end_of_the_third_window() -> None:
     assert event.raise_s == 25.0  # the end of the third seizure-like window
 
 
+def test_osd_on_a_50_hz_recording_runs_at_its_own_25_hz() -> None:
+    from ictalog.fixture import resample_acc
+
+    acc = _shake(_supine(60), 5.0, 500, 10.0, 30.0)
+    [event] = detect_osd(_fixture(resample_acc(acc, HZ, 50), hz=50))
+    assert (event.onset_s, event.end_s, event.raise_s) == (10.0, 30.0, 25.0)
+
+
 def test_osd_two_windows_warn_but_do_not_alarm() -> None:
     acc = _shake(_supine(60), 5.0, 500, 10.0, 20.0)
     windows = osd_windows(acc, HZ)
@@ -116,9 +124,9 @@ def test_osd_1_hz_shaking_is_outside_the_band() -> None:
     assert detect_osd(_fixture(acc)) == []
 
 
-def test_osd_refuses_other_rates_and_drops_a_short_tail() -> None:
+def test_osd_windows_refuse_other_rates_and_drop_a_short_tail() -> None:
     with pytest.raises(BaselineError, match="resample"):
-        detect_osd(_fixture(_supine(10), hz=32))
+        osd_windows(_supine(10), 32)
     assert len(osd_windows(_supine(12), HZ).start_s) == 2
     assert detect_osd(_fixture(np.zeros((0, 3), dtype=np.int16))) == []
 

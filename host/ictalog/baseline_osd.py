@@ -45,7 +45,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .errors import IctalogError
-from .fixture import Fixture
+from .fixture import Fixture, resample_acc
 from .scoring import DetectedEvent
 
 __all__ = [
@@ -220,12 +220,11 @@ def detect_osd(fixture: Fixture) -> list[DetectedEvent]:
     """Run the OpenSeizureDetector baseline on a fixture.
 
     Args:
-        fixture: the recording; its acceleration must be 25 Hz.
+        fixture: the recording; acceleration at another rate is first resampled to the
+            algorithm's 25 Hz, as a watch sampling at 25 Hz would have seen it.
 
     Returns:
         The alarm events (see :func:`osd_events`); ``score`` is the run's window count.
-
-    Raises:
-        BaselineError: the recording is not at 25 Hz.
     """
-    return osd_events(osd_windows(fixture.acc_mg, fixture.acc_hz))
+    return osd_events(osd_windows(resample_acc(fixture.acc_mg, fixture.acc_hz, ACC_HZ),
+                                  ACC_HZ))

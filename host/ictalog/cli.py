@@ -113,7 +113,7 @@ def cmd_sim_record(args: argparse.Namespace) -> int:
     from .logdecode import decode_file
     from .simrun import sim_record
 
-    fixture = load_fixture(args.fixture)
+    fixture = load_fixture(args.fixture, events_required=False)
     sectors = args.flash_kib * 1024 // 4096
     if sectors < 3:
         raise IctalogError(f"--flash-kib {args.flash_kib} is too small",
@@ -161,7 +161,7 @@ def cmd_prefilter(args: argparse.Namespace) -> int:
     from .fixture import load_fixture
     from .simrun import prefilter_replay
 
-    fixture = load_fixture(args.fixture)
+    fixture = load_fixture(args.fixture, events_required=False)
     result = prefilter_replay(fixture.beat_s, fixture.acc_mg, fixture.acc_hz,
                               fixture.duration_s, args.runtime)
     result["fixture"] = str(args.fixture)
@@ -180,7 +180,7 @@ def cmd_detect(args: argparse.Namespace) -> int:
     if target.lower().endswith(".npz"):
         from .fixture import load_fixture
 
-        night = detect_fixture(load_fixture(target))
+        night = detect_fixture(load_fixture(target, events_required=False))
         result = {"fixture": target, **night.to_json()}
         nights = [night]
     else:

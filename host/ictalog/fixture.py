@@ -9,7 +9,10 @@ fault and the next step, and never reaches a detector half-read.
 ``NAME.npz`` (written with ``numpy.savez_compressed``, read with ``allow_pickle=False``):
 
 * ``acc_mg``: int16 array of shape (N, 3), acceleration in milli-g (x, y, z).
-* ``acc_hz``: accelerometer sampling rate in hertz, one positive number.
+* ``acc_hz``: accelerometer sampling rate in hertz, one positive number. Any rate is
+  accepted; everything that stands for the device (the simulator, the prefilter replay,
+  the detector's epochs, the OpenSeizureDetector baseline) sees the acceleration
+  resampled to the device's 25 Hz (:func:`resample_acc`).
 * ``beat_s``: float64 array of R-peak times in seconds from the start of the recording,
   strictly increasing, each within [0, duration_s].
 * ``duration_s``: length of the recording in seconds, one positive number.
@@ -32,12 +35,15 @@ windows around candidates), so ``len(acc_mg) / acc_hz`` is not checked against
 ``recordingDuration`` (BIDS / SzCORE annotation style), one event per further line.
 Unknown values are written ``n/a``. An ``eventType`` beginning with ``sz`` marks a seizure;
 any other type (``bckg``, ``mimic_brushing``, ...) does not. The events file is required
-even when there are no events: it then holds only its header line.
+even when there are no events: it then holds only its header line. Only readers that never
+look at annotations (detection, the prefilter replay, the simulator) accept its absence,
+with ``load_fixture(path, events_required=False)``.
 """
 
 from __future__ import annotations
 
 import io
+import logging
 import math
 import numbers
 import os
@@ -53,13 +59,18 @@ from numpy.typing import NDArray
 
 from ictalog.errors import FixtureError
 
+log = logging.getLogger(__name__)
+
 __all__ = [
+    "DEVICE_ACC_HZ",
     "EVENT_COLUMNS",
     "Event",
     "Fixture",
+    "at_device_rate",
     "events_path_for",
     "load_fixture",
     "read_events",
+    "resample_acc",
     "save_fixture",
     "validate_fixture",
     "write_events",
@@ -175,15 +186,91 @@ def events_path_for(npz_path: str | os.PathLike[str]) -> Path:
 
 
 # --------------------------------------------------------------------------------------
+# the device's sampling rate
+
+#: The wearable's accelerometer rate in hertz. The firmware, the prefilter replay, the
+#: host detector's epochs and the OpenSeizureDetector baseline all see acceleration at
+#: this rate, whatever rate a fixture was recorded at.
+DEVICE_ACC_HZ = 25
+
+# Cut-off of the resampler when it goes down in rate, as a share of the new Nyquist
+# frequency: a little below it, so what would fold back is attenuated by the skirt.
+_RESAMPLE_CUTOFF = 0.9
+# Half-length of the interpolating kernel, in periods of the slower of the two rates.
+_RESAMPLE_HALF_PERIODS = 8
+# Output samples computed at once: bounds the kernel matrix to a few tens of MB.
+_RESAMPLE_CHUNK = 65536
+
+
+def resample_acc(acc_mg: NDArray[np.integer], from_hz: float,
+                 to_hz: float = DEVICE_ACC_HZ) -> NDArray[np.int16]:
+    """Resample 3-axis acceleration to another rate, as a sensor at that rate would see it.
+
+    Band-limited interpolation: each output sample is the input weighted by a
+    Hann-windowed sinc centred on the output's instant. Going down in rate the sinc's
+    cut-off is 90 % of the new Nyquist frequency, so motion above it does not fold into
+    the clonic band; going up it is the input's Nyquist frequency, which reproduces the
+    input's samples exactly where the two grids meet. Weights are normalised, so gravity
+    stays exact and the edges do not ramp. Output sample ``k`` is at ``k / to_hz``
+    seconds, like input sample ``i`` at ``i / from_hz``; the output spans no more time.
+
+    Args:
+        acc_mg: acceleration, shape (N, 3), milli-g.
+        from_hz: its rate in hertz.
+        to_hz: the rate wanted (default: the device's).
+
+    Returns:
+        int16 milli-g, shape (M, 3); the input itself when the rates are equal.
+    """
+    acc = np.asarray(acc_mg)
+    if abs(from_hz - to_hz) < 1e-9:
+        return acc.astype(np.int16, copy=False)
+    count_out = int(np.floor(len(acc) * to_hz / from_hz + 1e-9))
+    if count_out == 0:
+        return np.zeros((0, 3), dtype=np.int16)
+    signal = acc.astype(np.float64)
+    step = from_hz / to_hz                                   # input samples per output
+    # Cut-off in cycles per input sample.
+    cutoff = 0.5 if step < 1 else _RESAMPLE_CUTOFF * 0.5 / step
+    half = int(np.ceil(_RESAMPLE_HALF_PERIODS * max(step, 1.0)))
+    taps = np.arange(-half, half + 1)
+    out = np.empty((count_out, 3))
+    for first in range(0, count_out, _RESAMPLE_CHUNK):
+        at = np.arange(first, min(first + _RESAMPLE_CHUNK, count_out)) * step
+        index = np.floor(at).astype(np.int64)[:, None] + taps        # (chunk, kernel)
+        offset = at[:, None] - index
+        weight = (2 * cutoff * np.sinc(2 * cutoff * offset)
+                  * (0.5 + 0.5 * np.cos(np.pi * offset / (half + 1))))
+        weight[(index < 0) | (index >= len(signal))] = 0.0
+        weight /= weight.sum(axis=1, keepdims=True)
+        out[first:first + len(at)] = np.einsum(
+            "ck,ckj->cj", weight, signal[np.clip(index, 0, len(signal) - 1)])
+    return np.clip(np.round(out), -32768, 32767).astype(np.int16)
+
+
+def at_device_rate(fixture: Fixture) -> Fixture:
+    """The fixture with its acceleration at :data:`DEVICE_ACC_HZ` (itself if it is)."""
+    if abs(fixture.acc_hz - DEVICE_ACC_HZ) < 1e-9:
+        return fixture
+    log.info("%s: acceleration resampled from %g Hz to the device's %d Hz",
+             fixture.name or "fixture", fixture.acc_hz, DEVICE_ACC_HZ)
+    return replace(fixture, acc_mg=resample_acc(fixture.acc_mg, fixture.acc_hz),
+                   acc_hz=float(DEVICE_ACC_HZ))
+
+
+# --------------------------------------------------------------------------------------
 # loading
 
 
-def load_fixture(path: str | os.PathLike[str]) -> Fixture:
+def load_fixture(path: str | os.PathLike[str], events_required: bool = True) -> Fixture:
     """Load and validate a fixture.
 
     Args:
         path: ``NAME.npz``; ``NAME.events.tsv`` must lie beside it. A path given
             without the ``.npz`` suffix is completed with it.
+        events_required: False for a caller that never reads the annotations (detection,
+            the prefilter replay, the simulator): a missing events file then gives a
+            fixture with no events instead of an error. A malformed one is still refused.
 
     Returns:
         The validated fixture, named after its file.
@@ -229,7 +316,8 @@ def load_fixture(path: str | os.PathLike[str]) -> Fixture:
     name = npz_path.name[: -len(".npz")] if npz_path.name.endswith(".npz") else npz_path.name
 
     events_path = events_path_for(npz_path)
-    if not events_path.is_file():
+    has_events = events_path.is_file()
+    if not has_events and events_required:
         raise FixtureError(
             f"events file {events_path.name} not found beside the npz",
             "every fixture needs one, even without events: write a header-only file with "
@@ -251,6 +339,9 @@ def load_fixture(path: str | os.PathLike[str]) -> Fixture:
     _validate_signals(signals, where)
     if start_utc is not None:
         _parse_date_time(start_utc, "start_utc", where)
+    if not has_events:
+        log.info("%s: no %s beside it; loaded without annotations", where, events_path.name)
+        return signals
     events = read_events(events_path, recording_duration_s=duration_s)
     return replace(signals, events=tuple(events))
 

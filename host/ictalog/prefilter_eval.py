@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .fixture import load_fixture
+from .fixture import at_device_rate, load_fixture
 from .shared.motion import EpochFeatures
 from .shared.prefilter import Prefilter
 
@@ -44,7 +44,7 @@ class NightInputs:
 def night_inputs(path: str, split: str) -> NightInputs:
     """The prefilter's inputs for one fixture, computed with the device's epoch code."""
     cache = path[:-4] + ".prefilter-inputs.npz"
-    fixture = load_fixture(path)
+    fixture = at_device_rate(load_fixture(path))
     hz = int(round(fixture.acc_hz))
     seconds = len(fixture.acc_mg) // hz
     if os.path.exists(cache) and os.path.getmtime(cache) >= os.path.getmtime(path):

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-from .fixture import Fixture
+from .fixture import Fixture, at_device_rate
 from .shared import motion
 from .shared.records import ACT_MOVING
 
@@ -161,6 +161,9 @@ def series_from_fixture(fixture: Fixture, cache_dir: str | None = None) -> Serie
     Returns:
         The series.
     """
+    # The thresholds of detection are set on the device's epochs, so a fixture recorded
+    # at another rate is first seen the way the device would have sampled it.
+    fixture = at_device_rate(fixture)
     codes = _cached_codes(fixture, cache_dir)
     seconds = len(codes)
     gaps: list[Gap] = []

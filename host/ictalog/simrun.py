@@ -72,13 +72,15 @@ def run_micropython(args: list[str], timeout_s: float = 3600.0, heap: str = HEAP
 
 def write_replay(path: str, beat_s: np.ndarray, acc_mg: np.ndarray, acc_hz: float,
                  duration_s: float) -> None:
-    """Write the replay file the sim board reads (layout in ``boards/sim/replayfile.py``)."""
-    hz = int(round(acc_hz))
-    if abs(hz - acc_hz) > 1e-9 or hz < 4:
-        raise IctalogError(
-            f"the simulated device samples acceleration at whole rates; got {acc_hz} Hz",
-            "resample the fixture's acc_mg to 25 Hz first",
-        )
+    """Write the replay file the sim board reads (layout in ``boards/sim/replayfile.py``).
+
+    The acceleration is written at the device's rate, resampled if the fixture has
+    another: the firmware's accelerometer runs at 25 Hz whatever rate the source was.
+    """
+    from .fixture import DEVICE_ACC_HZ, resample_acc
+
+    hz = DEVICE_ACC_HZ
+    acc_mg = resample_acc(acc_mg, acc_hz, hz)
     ticks = np.round(np.asarray(beat_s, dtype=np.float64) * TICK_HZ).astype(np.int64)
     # Two beats in one tick of the front end's clock are one detection to the device.
     if len(ticks):
