@@ -156,22 +156,29 @@ def test_console_script_is_installed():
     assert proc.returncode == 0 and proc.stdout.startswith("ictalog ")
 
 
-def test_npz_of_a_log_spanning_two_boots_is_refused_clearly(tmp_path, capsys):
-    from boards.sim.norflash import NorFlash
-    from shared import records as rec
-    from shared.ringlog import RingLog
-
-    flash = NorFlash(4)
-    log = RingLog(flash)
-    for boot in (1, 2):
-        log.append(rec.KIND_BOOT, rec.encode_boot(0, boot, 0, "fw", "sim"))
-        log.append(rec.KIND_RR, rec.encode_rr(1000, [0, 100, 101]))
+def test_npz_of_a_log_spanning_two_boots_gives_one_fixture_per_boot(short_fixture, tmp_path,
+                                                                     capsys):
     image = str(tmp_path / "two-boots.img")
-    flash.save(image)
-    code, out, _ = run_cli(capsys, "decode", image, "--json")
-    assert code == 0 and json.loads(out)["boots"] == 2 and json.loads(out)["beats"] == 6
-    code, _, err = run_cli(capsys, "decode", image, "--npz", str(tmp_path / "x.npz"))
-    assert code == 2 and "2 boots" in err and "next step:" in err
+    starts = ["2025-01-06T22:30:00+00:00", "2025-01-07T22:40:00+00:00"]
+    sources = [short_fixture("corpus_demo_seizure", 300, start_utc=starts[0]),
+               short_fixture("corpus_demo_mimics", 240, start_utc=starts[1])]
+    for i, source in enumerate(sources):
+        argv = ["sim", "record", source, "--flash", image, "--flash-kib", "256",
+                "--runtime", "cpython"] + (["--continue"] if i else [])
+        assert run_cli(capsys, *argv)[0] == 0
+
+    out_npz = str(tmp_path / "back.npz")
+    code, out, err = run_cli(capsys, "decode", image, "--json", "--npz", out_npz)
+    assert code == 0, err
+    paths = json.loads(out)["npz"]
+    assert paths == [str(tmp_path / "back.boot1.npz"), str(tmp_path / "back.boot2.npz")]
+    for path, source, start in zip(paths, sources, starts):
+        back, expected = load_fixture(path), load_fixture(source)
+        # Each boot on its own time axis, the first beat of each without an interval.
+        assert len(back.beat_s) == len(expected.beat_s) - 1
+        assert np.max(np.abs(back.beat_s - expected.beat_s[1:])) <= BEAT_TOLERANCE_S
+        assert back.start_utc == start.replace("+00:00", ".000+00:00")
+        assert len(back.extras["epoch_t_s"]) == int(expected.duration_s)
 
 
 def test_a_fixture_at_another_rate_is_sampled_at_the_devices_25_hz(short_fixture, tmp_path,

@@ -38,22 +38,19 @@ def cmd_decode(args: argparse.Namespace) -> int:
     decoded = decode_file(args.image)
     summary = decoded.summary()
     if args.npz:
-        if not decoded.beat_t_s and not decoded.epochs:
+        recordings = [s for s in decoded.segments if s.beat_t_s or s.epochs]
+        if not recordings:
             raise IctalogError(
                 "the log holds no beats and no motion epochs, so there is no recording "
                 "to write as a fixture", "decode without --npz to see what it does hold",
                 args.image)
-        if len(decoded.boots) > 1:
-            # Known limit: device time restarts at each boot; turning it into one time
-            # axis needs the clock correction of the host-analysis issue (issue 4).
-            raise IctalogError(
-                f"the log spans {len(decoded.boots)} boots of the device, and its times "
-                "restart at each boot, so it cannot be written as one fixture yet",
-                "decode without --npz; clock correction across boots comes with the "
-                "host analysis", args.image)
-        arrays = to_fixture_arrays(decoded)
-        _save_npz(args.npz, arrays, decoded)
-        summary["npz"] = args.npz
+        # Device time restarts at every boot, so each boot is a recording of its own,
+        # on its own time axis, as it was recorded: one fixture each. Placing the boots
+        # on one wall-clock axis is the study loader's work (`ictalog detect`).
+        paths = _npz_paths(args.npz, recordings)
+        for path, segment in zip(paths, recordings):
+            _save_npz(path, to_fixture_arrays(decoded, segment), segment)
+        summary["npz"] = paths[0] if len(paths) == 1 else paths
     _print(summary, args.json, [
         f"{args.image}: format {summary['format_version']}, "
         f"{summary['live_sectors']} of {summary['sectors']} sectors in use",
@@ -66,7 +63,31 @@ def cmd_decode(args: argparse.Namespace) -> int:
     return 0
 
 
-def _save_npz(path: str, arrays: dict[str, np.ndarray], decoded) -> None:
+def _npz_paths(path: str, recordings: list) -> list[str]:
+    # One boot: the path given. Several: OUT.bootN.npz by boot count, or by the segment's
+    # place in the log when its BOOT record is gone or its count is not unique.
+    if len(recordings) == 1:
+        return [path]
+    stem = path[:-4] if path.endswith(".npz") else path
+    counts = [s.boot["boot_count"] if s.boot else None for s in recordings]
+    return [f"{stem}.boot{c}.npz" if c is not None and counts.count(c) == 1
+            else f"{stem}.segment{s.index}.npz" for c, s in zip(counts, recordings)]
+
+
+def _segment_start_utc(segment) -> str | None:
+    # The wall-clock time of the boot's time zero, from its first clock mark that comes
+    # from a set clock; the study loader fits the drift, which a single recording's
+    # comparison with its source does not need.
+    from .study import EARLIEST_WALL_S
+
+    for mark in segment.clocks:
+        if mark["unix_s"] >= EARLIEST_WALL_S:
+            unix_ms = mark["unix_s"] * 1000 + mark["unix_ms"] - round(mark["device_s"] * 1000)
+            return _iso_ms(unix_ms)
+    return None
+
+
+def _save_npz(path: str, arrays: dict[str, np.ndarray], segment) -> None:
     from .fixture import Event, Fixture, save_fixture
 
     # Candidate events are not reference annotations: they are written with an eventType
@@ -74,12 +95,13 @@ def _save_npz(path: str, arrays: dict[str, np.ndarray], decoded) -> None:
     events = tuple(
         Event(onset_s=e["onset_s"], duration_s=e["duration_s"],
               event_type="prefilter_candidate")
-        for e in decoded.events
+        for e in segment.events
     )
     core = ("acc_mg", "acc_hz", "beat_s", "duration_s")
     fixture = Fixture(
         acc_mg=arrays["acc_mg"], acc_hz=float(arrays["acc_hz"]), beat_s=arrays["beat_s"],
         duration_s=float(arrays["duration_s"]), events=events,
+        start_utc=_segment_start_utc(segment),
         extras={k: v for k, v in arrays.items() if k not in core},
     )
     save_fixture(path, fixture)
