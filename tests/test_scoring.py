@@ -424,3 +424,32 @@ def test_score_cli_on_a_study_refuses_what_it_cannot_score(demo_study, capsys) -
     result = json.loads(capsys.readouterr().out)
     assert result["study"] == str(demo_study)
     assert [r["detector"] for r in result["summary"]] == ["ictalog"]
+
+
+# --------------------------------------------------------------------------------------
+# intervals: what a corpus of this size can show
+
+
+def test_wilson_interval_matches_published_values() -> None:
+    from ictalog.scoring import wilson_interval
+
+    # 12 of 12 cannot show a sensitivity above 76 % at 95 %.
+    assert wilson_interval(12, 12) == [0.7575, 1.0]
+    assert wilson_interval(0, 10) == [0.0, 0.2775]
+    lo, hi = wilson_interval(33, 34)
+    assert lo == pytest.approx(0.8508, abs=1e-4) and hi == pytest.approx(0.9948, abs=1e-4)
+    assert wilson_interval(0, 0) is None
+
+
+def test_poisson_interval_matches_garwoods_table() -> None:
+    from ictalog.scoring import poisson_interval
+
+    # Garwood's exact limits for a count of 0, 1 and 5: (0, 3.689), (0.0253, 5.572),
+    # (1.624, 11.668).
+    assert poisson_interval(0, 1.0) == [0.0, pytest.approx(3.6889, abs=1e-4)]
+    assert poisson_interval(1, 1.0) == [pytest.approx(0.0253, abs=1e-4),
+                                        pytest.approx(5.5716, abs=1e-4)]
+    lo, hi = poisson_interval(5, 17.0)
+    assert lo * 17 == pytest.approx(1.6235, abs=2e-3) and hi * 17 == pytest.approx(11.668,
+                                                                                   abs=2e-3)
+    assert poisson_interval(3, 0.0) is None

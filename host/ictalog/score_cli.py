@@ -136,17 +136,22 @@ def format_table(result: dict[str, Any]) -> list[str]:
         "",
         "wearable convention (raise time from 120 s before onset to 10 s after end):",
     ]
-    header = ("detector", "found", "sens", "med/rec", "FA", "FA/night", "FA/24h",
-              "latency median [min, max] s")
+    header = ("detector", "found", "sens [95% CI]", "med/rec", "FA", "FA/night [95% CI]",
+              "FA/24h", "latency median [min, max] s")
     rows: list[tuple[str, ...]] = [header]
     for row in result["summary"]:
         latency = (f"{_cell(row['median_latency_s'], 1)} "
                    f"[{_cell(row['latency_min_s'], 1)}, {_cell(row['latency_max_s'], 1)}]")
         rows.append((row["detector"], f"{row['detected']}/{row['seizures']}",
-                     _cell(row["sensitivity"]), _cell(row["median_sensitivity_per_recording"]),
-                     str(row["false_alarms"]), _cell(row["false_alarms_per_night"]),
+                     _with_interval(row["sensitivity"], row["sensitivity_ci95"]),
+                     _cell(row["median_sensitivity_per_recording"]),
+                     str(row["false_alarms"]),
+                     _with_interval(row["false_alarms_per_night"],
+                                    row["false_alarms_per_night_ci95"]),
                      _cell(row["false_alarms_per_24h"]), latency))
     lines += _columns(rows)
+    lines.append("  (95% intervals: Wilson for sensitivity, exact Poisson for false alarms; "
+                 "they say what this many seizures and nights can show)")
     lines += ["", "SzCORE (timescoring defaults):"]
     rows = [("detector", "tp/ref", "fp", "sens", "precision", "f1", "fp/24h")]
     for name, scored in result["detectors"].items():
@@ -161,6 +166,12 @@ def format_table(result: dict[str, Any]) -> list[str]:
         text = ", ".join(f"{kind} {count}" for kind, count in by_type.items()) or "none"
         lines.append(f"  {name}: {text}")
     return lines
+
+
+def _with_interval(value: float | None, interval: list[float] | None) -> str:
+    if interval is None:
+        return _cell(value)
+    return f"{_cell(value)} [{_cell(interval[0])}, {_cell(interval[1])}]"
 
 
 def _columns(rows: Sequence[Sequence[str]]) -> list[str]:

@@ -70,12 +70,14 @@ __all__ = [
     "WearableResult",
     "aggregate",
     "corpus_nights",
+    "poisson_interval",
     "reference_on_wall_clock",
     "score_corpus",
     "score_recording",
     "score_study",
     "szcore_score",
     "wearable_score",
+    "wilson_interval",
 ]
 
 log = logging.getLogger(__name__)
@@ -406,6 +408,61 @@ def _median(values: Sequence[float]) -> float | None:
     return _number(statistics.median(values)) if values else None
 
 
+# Two-sided 95 % intervals: the normal quantile, and the tail left on each side.
+_Z_95 = 1.959963984540054
+_TAIL_95 = 0.025
+
+
+def wilson_interval(successes: int, trials: int) -> list[float] | None:
+    """95 % Wilson score interval of a proportion, or None without trials.
+
+    A corpus has few seizures, so "12 of 12" must be read with its interval: Wilson's
+    stays inside [0, 1] and is not degenerate at 0 or n, unlike the normal one.
+    """
+    if trials <= 0:
+        return None
+    p = successes / trials
+    z2 = _Z_95 * _Z_95
+    centre = (p + z2 / (2 * trials)) / (1 + z2 / trials)
+    half = _Z_95 * math.sqrt(p * (1 - p) / trials + z2 / (4 * trials * trials)) / (
+        1 + z2 / trials)
+    return [_number(max(0.0, centre - half)), _number(min(1.0, centre + half))]
+
+
+def _poisson_cdf(count: int, mean: float) -> float:
+    # P(X <= count) for X ~ Poisson(mean), summed in log space so large means stay exact.
+    if mean <= 0:
+        return 1.0
+    terms = [k * math.log(mean) - mean - math.lgamma(k + 1) for k in range(count + 1)]
+    top = max(terms)
+    return min(1.0, math.exp(top) * sum(math.exp(t - top) for t in terms))
+
+
+def _poisson_mean_where(cdf_count: int, target: float) -> float:
+    # The mean at which P(X <= cdf_count) equals target; the CDF falls as the mean grows.
+    lo, hi = 0.0, max(10.0, 4.0 * (cdf_count + 1))
+    for _ in range(200):
+        mid = (lo + hi) / 2
+        if _poisson_cdf(cdf_count, mid) > target:
+            lo = mid
+        else:
+            hi = mid
+    return (lo + hi) / 2
+
+
+def poisson_interval(count: int, exposure: float) -> list[float] | None:
+    """Exact (Garwood) 95 % interval of a rate: ``count`` events over ``exposure`` units.
+
+    With no false alarm in 17 nights the rate is not shown to be 0: the interval's upper
+    end (3.69 / 17, about 0.22 a night) is what the nights can rule out.
+    """
+    if exposure <= 0:
+        return None
+    lower = 0.0 if count == 0 else _poisson_mean_where(count - 1, 1 - _TAIL_95)
+    upper = _poisson_mean_where(count, _TAIL_95)
+    return [_number(lower / exposure), _number(upper / exposure)]
+
+
 def aggregate(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     """Pool per-recording rows of one detector into its summary.
 
@@ -451,11 +508,13 @@ def aggregate(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
         "seizures": seizures,
         "detected": detected,
         "sensitivity": _number(detected / seizures) if seizures else None,
+        "sensitivity_ci95": wilson_interval(detected, seizures),
         "median_sensitivity_per_recording": _median(
             [row["wearable"]["detected"] / row["wearable"]["seizures"]
              for row in rows if row["wearable"]["seizures"]]),
         "false_alarms": false_alarms,
         "false_alarms_per_night": _number(false_alarms / nights) if nights else None,
+        "false_alarms_per_night_ci95": poisson_interval(false_alarms, nights),
         "false_alarms_per_night_median": _median(per_night),
         "false_alarms_per_night_max": max(per_night) if per_night else None,
         "false_alarms_per_24h": _number(false_alarms / days) if days else None,
@@ -584,11 +643,13 @@ def _summary_row(name: str, scored: Mapping[str, Any]) -> dict[str, Any]:
         "szcore_f1": sz["f1"],
         "szcore_fp_per_24h": sz["fp_per_24h"],
         "sensitivity": wear["sensitivity"],
+        "sensitivity_ci95": wear["sensitivity_ci95"],
         "median_sensitivity_per_recording": wear["median_sensitivity_per_recording"],
         "detected": wear["detected"],
         "seizures": wear["seizures"],
         "false_alarms": wear["false_alarms"],
         "false_alarms_per_night": wear["false_alarms_per_night"],
+        "false_alarms_per_night_ci95": wear["false_alarms_per_night_ci95"],
         "false_alarms_per_24h": wear["false_alarms_per_24h"],
         "median_latency_s": wear["latency_s"]["median"],
         "latency_min_s": wear["latency_s"]["min"],
