@@ -112,7 +112,7 @@ def score_test(folder: str) -> dict:
     from ictalog.score_cli import DETECTORS
     from ictalog.scoring import score_corpus
 
-    return score_corpus(folder, DETECTORS, "test")["summary"]
+    return score_corpus(folder, DETECTORS, "test", workers=os.cpu_count() or 1)["summary"]
 
 
 def fuzz(inputs: int) -> dict:

@@ -329,6 +329,13 @@ def test_score_corpus_on_the_demo_nights(tmp_path: Path) -> None:
     assert 0.0 < host["nights"][0]["wearable"]["latencies_s"][0] <= 20.0
 
 
+def test_score_corpus_in_two_processes_gives_the_same_result(tmp_path: Path) -> None:
+    corpus = _demo_corpus(tmp_path)
+    chosen = {name: DETECTORS[name] for name in ("ictalog", "osd")}
+    assert (score_corpus(corpus, chosen, "test", workers=2)
+            == score_corpus(corpus, chosen, "test", workers=1))
+
+
 def test_score_cli_prints_json_and_a_table(tmp_path: Path, capsys) -> None:
     corpus = _demo_corpus(tmp_path)
     assert main([str(corpus), "--json", "--detector", "prefilter"]) == 0

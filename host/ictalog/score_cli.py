@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -110,6 +111,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--detector", action="extend", nargs="+", choices=sorted(DETECTORS),
                         metavar="NAME", dest="detectors",
                         help=f"detector(s) to score: {', '.join(DETECTORS)} (default all)")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                        help="processes scoring nights in parallel (default: one per CPU, "
+                             "%(default)s here); the scores do not depend on it")
 
 
 def _cell(value: Any, digits: int = 2) -> str:
@@ -208,7 +212,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         names = list(dict.fromkeys(args.detectors or DETECTORS))
         result = score_corpus(args.corpus, {name: DETECTORS[name] for name in names},
-                              args.split)
+                              args.split, workers=max(1, args.workers))
     if args.json:
         json.dump(result, sys.stdout, indent=2, sort_keys=True)
         sys.stdout.write("\n")

@@ -579,10 +579,23 @@ def corpus_nights(corpus_dir: str | os.PathLike[str], split: str = "test") -> li
     return chosen
 
 
+def _score_night(path: Path, entry: Mapping[str, Any], detectors: Mapping[str, Detector]
+                 ) -> tuple[float, int, dict[str, dict[str, Any]]]:
+    # One night, every detector: its hours, its seizures and a scored row per detector.
+    fixture = load_fixture(path)
+    rows = {}
+    for name, detector in detectors.items():
+        detections = list(detector(fixture))
+        row = score_recording(fixture.events, detections, fixture.duration_s)
+        rows[name] = {"name": entry["name"], "split": entry["split"], **row}
+    return fixture.duration_s / 3600.0, len(fixture.seizures), rows
+
+
 def score_corpus(
     corpus_dir: str | os.PathLike[str],
     detectors: Mapping[str, Detector],
     split: str = "test",
+    workers: int = 1,
 ) -> dict[str, Any]:
     """Run every detector on every night of a split and score them side by side.
 
@@ -591,6 +604,9 @@ def score_corpus(
             ``NAME.events.tsv`` for each night.
         detectors: detector name to callable taking a fixture and returning its events.
         split: ``train``, ``validation``, ``test`` or ``all``.
+        workers: processes to score nights in; above 1 the detectors must be module-level
+            functions (they are sent to the workers by name). The result does not depend
+            on it.
 
     Returns:
         A JSON-ready dict: ``corpus``, ``split``, ``nights`` (names), ``hours``,
@@ -605,19 +621,22 @@ def score_corpus(
     if not detectors:
         raise ScoringError("no detector to score", "name at least one detector")
     entries = corpus_nights(corpus_dir, split)
+    paths = [Path(corpus_dir) / f"{entry['name']}.npz" for entry in entries]
+    if workers > 1 and len(entries) > 1:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(workers) as pool:
+            nights = list(pool.map(_score_night, paths, entries,
+                                   [detectors] * len(entries)))
+    else:
+        nights = [_score_night(path, entry, detectors) for path, entry in zip(paths, entries)]
     rows: dict[str, list[dict[str, Any]]] = {name: [] for name in detectors}
-    hours = 0.0
-    seizures = 0
-    for number, entry in enumerate(entries, start=1):
-        path = Path(corpus_dir) / f"{entry['name']}.npz"
-        fixture = load_fixture(path)
-        hours += fixture.duration_s / 3600.0
-        seizures += len(fixture.seizures)
-        for name, detector in detectors.items():
-            detections = list(detector(fixture))
-            row = score_recording(fixture.events, detections, fixture.duration_s)
-            rows[name].append({"name": entry["name"], "split": entry["split"], **row})
-        log.info("scored %s (%d of %d)", entry["name"], number, len(entries))
+    for _hours, _seizures, by_name in nights:
+        for name in detectors:
+            rows[name].append(by_name[name])
+    hours = sum(night[0] for night in nights)
+    seizures = sum(night[1] for night in nights)
+    log.info("scored %d nights of split %s", len(entries), split)
 
     per_detector = {name: {**aggregate(rows[name]), "nights": rows[name]}
                     for name in detectors}
