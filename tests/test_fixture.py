@@ -522,6 +522,8 @@ def test_resampling_up_interpolates_and_an_equal_rate_is_untouched() -> None:
     acc = _sine_mg(12.5, 2.0, 20, 300)
     up = resample_acc(acc, 12.5)
     assert up.shape == (500, 3)
-    assert np.array_equal(up[::2], acc)
+    # Where the two grids meet the samples come back to within a few mg.
+    assert np.max(np.abs(up[::2].astype(int) - acc)) <= 3
+    assert _amplitude_at(up[:, 0].astype(float), 25, 2.0) == pytest.approx(300, rel=0.02)
     assert resample_acc(acc, 12.5, 12.5) is acc or np.array_equal(
         resample_acc(acc, 12.5, 12.5), acc)

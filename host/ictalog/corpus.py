@@ -37,7 +37,6 @@ from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from fractions import Fraction
 from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
@@ -46,7 +45,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ictalog.errors import IctalogError
-from ictalog.fixture import Event, Fixture, save_fixture
+from ictalog.fixture import Event, Fixture, resample, save_fixture
 
 __all__ = [
     "ACC_HZ",
@@ -240,52 +239,6 @@ def _ou_series(rng: np.random.Generator, n: int, tau_steps: float,
         value = value * decay + shocks[i]
         out[i] = value
     return out
-
-
-def resample(x: NDArray[Any], in_hz: float, out_hz: float) -> NDArray[np.float64]:
-    """Band-limited resampling along axis 0 by FFT, with reflected edges.
-
-    The spectrum is cut at the lower of the two Nyquist frequencies (an ideal low-pass,
-    standing in for the accelerometer's own anti-alias filter) and the signal rebuilt at
-    the new rate. Both ends are padded by reflection first, so the circular FFT does not
-    wrap the end of a trial onto its start.
-
-    Args:
-        x: samples, shape (N,) or (N, channels).
-        in_hz: rate of ``x``.
-        out_hz: rate wanted.
-
-    Returns:
-        ``round(N * out_hz / in_hz)`` samples at ``out_hz``, float64.
-    """
-    data = np.asarray(x, dtype=np.float64)
-    n_in = data.shape[0]
-    ratio = Fraction(out_hz / in_hz).limit_denominator(1000)
-    n_out = int(round(n_in * ratio))
-    if n_in < 2:
-        return np.repeat(data, n_out, axis=0)[:n_out]
-    p, q = ratio.numerator, ratio.denominator
-    # Pads are whole multiples of q so that the output grid lines up with the input grid:
-    # about 2 s reflected at the front, and at the back as much again, rounded up.
-    front = (min(n_in - 1, int(2 * in_hz)) // q) * q
-    back = front + (-(n_in + 2 * front)) % q
-    head = data[1:front + 1][::-1]
-    tail = data[::-1][1:back + 1]
-    if tail.shape[0] < back:  # very short input: extend with its last value
-        extra = np.repeat(data[-1:], back - tail.shape[0], axis=0)
-        tail = np.concatenate([tail, extra])
-    padded = np.concatenate([head, data, tail])
-    n_pad = padded.shape[0]
-    n_pad_out = n_pad * p // q
-    spectrum = np.fft.rfft(padded, axis=0)
-    keep = min(spectrum.shape[0], n_pad_out // 2 + 1)
-    new = np.zeros((n_pad_out // 2 + 1,) + spectrum.shape[1:], dtype=complex)
-    new[:keep] = spectrum[:keep]
-    if n_pad_out % 2 == 0 and keep == n_pad_out // 2 + 1:
-        new[-1] = new[-1].real  # the new Nyquist bin of an even length is real
-    out = np.fft.irfft(new, n_pad_out, axis=0) * (n_pad_out / n_pad)
-    start = front * p // q
-    return np.asarray(out[start:start + n_out])
 
 
 def _seconds_text(start_utc: str | None, offset_s: float) -> str | None:

@@ -51,6 +51,7 @@ import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +71,7 @@ __all__ = [
     "events_path_for",
     "load_fixture",
     "read_events",
+    "resample",
     "resample_acc",
     "save_fixture",
     "validate_fixture",
@@ -193,26 +195,59 @@ def events_path_for(npz_path: str | os.PathLike[str]) -> Path:
 #: this rate, whatever rate a fixture was recorded at.
 DEVICE_ACC_HZ = 25
 
-# Cut-off of the resampler when it goes down in rate, as a share of the new Nyquist
-# frequency: a little below it, so what would fold back is attenuated by the skirt.
-_RESAMPLE_CUTOFF = 0.9
-# Half-length of the interpolating kernel, in periods of the slower of the two rates.
-_RESAMPLE_HALF_PERIODS = 8
-# Output samples computed at once: bounds the kernel matrix to a few tens of MB.
-_RESAMPLE_CHUNK = 65536
+def resample(x: NDArray[Any], in_hz: float, out_hz: float) -> NDArray[np.float64]:
+    """Band-limited resampling along axis 0 by FFT, with reflected edges.
+
+    The spectrum is cut at the lower of the two Nyquist frequencies (an ideal low-pass,
+    standing in for the accelerometer's own anti-alias filter) and the signal rebuilt at
+    the new rate. Both ends are padded by reflection first, so the circular FFT does not
+    wrap the end of a recording onto its start.
+
+    Args:
+        x: samples, shape (N,) or (N, channels).
+        in_hz: rate of ``x``.
+        out_hz: rate wanted.
+
+    Returns:
+        ``round(N * out_hz / in_hz)`` samples at ``out_hz``, float64.
+    """
+    data = np.asarray(x, dtype=np.float64)
+    n_in = data.shape[0]
+    ratio = Fraction(out_hz / in_hz).limit_denominator(1000)
+    n_out = int(round(n_in * ratio))
+    if n_in < 2:
+        return np.repeat(data, n_out, axis=0)[:n_out]
+    p, q = ratio.numerator, ratio.denominator
+    # Pads are whole multiples of q so that the output grid lines up with the input grid:
+    # about 2 s reflected at the front, and at the back as much again, rounded up.
+    front = (min(n_in - 1, int(2 * in_hz)) // q) * q
+    back = front + (-(n_in + 2 * front)) % q
+    head = data[1:front + 1][::-1]
+    tail = data[::-1][1:back + 1]
+    if tail.shape[0] < back:  # very short input: extend with its last value
+        extra = np.repeat(data[-1:], back - tail.shape[0], axis=0)
+        tail = np.concatenate([tail, extra])
+    padded = np.concatenate([head, data, tail])
+    n_pad = padded.shape[0]
+    n_pad_out = n_pad * p // q
+    spectrum = np.fft.rfft(padded, axis=0)
+    keep = min(spectrum.shape[0], n_pad_out // 2 + 1)
+    new = np.zeros((n_pad_out // 2 + 1,) + spectrum.shape[1:], dtype=complex)
+    new[:keep] = spectrum[:keep]
+    if n_pad_out % 2 == 0 and keep == n_pad_out // 2 + 1:
+        new[-1] = new[-1].real  # the new Nyquist bin of an even length is real
+    out = np.fft.irfft(new, n_pad_out, axis=0) * (n_pad_out / n_pad)
+    start = front * p // q
+    return np.asarray(out[start:start + n_out])
 
 
 def resample_acc(acc_mg: NDArray[np.integer], from_hz: float,
                  to_hz: float = DEVICE_ACC_HZ) -> NDArray[np.int16]:
-    """Resample 3-axis acceleration to another rate, as a sensor at that rate would see it.
+    """3-axis acceleration at another rate, as a sensor sampling at that rate would see it.
 
-    Band-limited interpolation: each output sample is the input weighted by a
-    Hann-windowed sinc centred on the output's instant. Going down in rate the sinc's
-    cut-off is 90 % of the new Nyquist frequency, so motion above it does not fold into
-    the clonic band; going up it is the input's Nyquist frequency, which reproduces the
-    input's samples exactly where the two grids meet. Weights are normalised, so gravity
-    stays exact and the edges do not ramp. Output sample ``k`` is at ``k / to_hz``
-    seconds, like input sample ``i`` at ``i / from_hz``; the output spans no more time.
+    :func:`resample`, rounded back to int16 milli-g: motion above the lower of the two
+    Nyquist frequencies is removed, so nothing above 12.5 Hz folds into the clonic band
+    of a 25 Hz device.
 
     Args:
         acc_mg: acceleration, shape (N, 3), milli-g.
@@ -225,26 +260,9 @@ def resample_acc(acc_mg: NDArray[np.integer], from_hz: float,
     acc = np.asarray(acc_mg)
     if abs(from_hz - to_hz) < 1e-9:
         return acc.astype(np.int16, copy=False)
-    count_out = int(np.floor(len(acc) * to_hz / from_hz + 1e-9))
-    if count_out == 0:
+    if len(acc) == 0:
         return np.zeros((0, 3), dtype=np.int16)
-    signal = acc.astype(np.float64)
-    step = from_hz / to_hz                                   # input samples per output
-    # Cut-off in cycles per input sample.
-    cutoff = 0.5 if step < 1 else _RESAMPLE_CUTOFF * 0.5 / step
-    half = int(np.ceil(_RESAMPLE_HALF_PERIODS * max(step, 1.0)))
-    taps = np.arange(-half, half + 1)
-    out = np.empty((count_out, 3))
-    for first in range(0, count_out, _RESAMPLE_CHUNK):
-        at = np.arange(first, min(first + _RESAMPLE_CHUNK, count_out)) * step
-        index = np.floor(at).astype(np.int64)[:, None] + taps        # (chunk, kernel)
-        offset = at[:, None] - index
-        weight = (2 * cutoff * np.sinc(2 * cutoff * offset)
-                  * (0.5 + 0.5 * np.cos(np.pi * offset / (half + 1))))
-        weight[(index < 0) | (index >= len(signal))] = 0.0
-        weight /= weight.sum(axis=1, keepdims=True)
-        out[first:first + len(at)] = np.einsum(
-            "ck,ckj->cj", weight, signal[np.clip(index, 0, len(signal) - 1)])
+    out = resample(acc.reshape(-1, 3), from_hz, to_hz)
     return np.clip(np.round(out), -32768, 32767).astype(np.int16)
 
 
