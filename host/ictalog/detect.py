@@ -28,8 +28,8 @@ confidence, never to the decision.
 
 A bout of motion that contains walking (upright, 1 to 2 Hz steps, 8 s or more), or that
 began while the wearer was upright, is out of bed: there only ``fusion`` may fire, and it
-then needs the heart rate up by 50 % and 30 bpm. Tooth brushing and hair combing look like clonic motion at the chest; walking to
-the bathroom first is what gives them away.
+then needs the heart rate up by 50 % and 30 bpm. Tooth brushing and hair combing look
+like clonic motion at the chest; walking to the bathroom first is what gives them away.
 
 **Heart-rate-only candidates** (kind ``hr_only``): the heart rate stays at least 40 % and
 30 bpm above its resting level for 24 of 30 s, with no convulsive motion within a minute
