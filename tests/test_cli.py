@@ -177,6 +177,9 @@ def test_npz_of_a_log_spanning_two_boots_gives_one_fixture_per_boot(short_fixtur
         # Each boot on its own time axis, the first beat of each without an interval.
         assert len(back.beat_s) == len(expected.beat_s) - 1
         assert np.max(np.abs(back.beat_s - expected.beat_s[1:])) <= BEAT_TOLERANCE_S
+        # Each beat's interval is its own boot's, not another boot's.
+        assert len(back.extras["rr_ms"]) == len(back.beat_s)
+        assert np.allclose(back.extras["rr_ms"][1:], 1000 * np.diff(back.beat_s), atol=10)
         assert back.start_utc == start.replace("+00:00", ".000+00:00")
         assert len(back.extras["epoch_t_s"]) == int(expected.duration_s)
 

@@ -49,7 +49,7 @@ def cmd_decode(args: argparse.Namespace) -> int:
         # on one wall-clock axis is the study loader's work (`ictalog detect`).
         paths = _npz_paths(args.npz, recordings)
         for path, segment in zip(paths, recordings):
-            _save_npz(path, to_fixture_arrays(decoded, segment), segment)
+            _save_npz(path, to_fixture_arrays(segment), segment)
         summary["npz"] = paths[0] if len(paths) == 1 else paths
     _print(summary, args.json, [
         f"{args.image}: format {summary['format_version']}, "

@@ -476,36 +476,29 @@ def _take(out: DecodedLog, address: int, kind: int, payload: bytes) -> None:
         seg.saw_data(t_s + n / hz)
 
 
-def to_fixture_arrays(decoded: DecodedLog,
-                      segment: Segment | None = None) -> dict[str, np.ndarray]:
-    """The log's content in the fixture format's arrays, plus epoch and window arrays.
+def to_fixture_arrays(segment: Segment) -> dict[str, np.ndarray]:
+    """One boot's content in the fixture format's arrays, plus epoch and window arrays.
 
-    ``acc_mg`` is empty: the device keeps raw acceleration only in windows around
-    candidates, given as ``raw_acc_mg`` with each sample's time in ``raw_acc_t_s``.
+    Device time restarts at every boot, so a fixture is one segment (one boot) on its
+    own time axis. ``acc_mg`` is empty: the device keeps raw acceleration only in windows
+    around candidates, given as ``raw_acc_mg`` with each sample's time in ``raw_acc_t_s``.
 
     Args:
-        decoded: the decoded log.
-        segment: one boot of it (one of ``decoded.segments``), on that boot's own time
-            axis; None: the whole log, which is one time axis only if it is one boot.
+        segment: one of a decoded log's ``segments``.
     """
-    source = decoded if segment is None else segment
-    beat_s = np.asarray(source.beat_t_s, dtype=np.float64)
-    epoch = np.asarray(source.epochs, dtype=np.float64).reshape(-1, 5)
+    beat_s = np.asarray(segment.beat_t_s, dtype=np.float64)
+    epoch = np.asarray(segment.epochs, dtype=np.float64).reshape(-1, 5)
     acc_rows: list[list[int]] = []
     acc_t: list[float] = []
     acc_hz = 25
-    for window in sorted(source.raw_acc):
-        for chunk in source.raw_acc[window]:
+    for window in sorted(segment.raw_acc):
+        for chunk in segment.raw_acc[window]:
             acc_hz = chunk["acc_hz"]
             samples = chunk["samples_mg"]
-            # A segment's chunks carry their unwrapped time; the whole log's their t_ms.
-            start_s = chunk["t_s"] if segment is not None else chunk["t_ms"] / 1000.0
             for i in range(len(samples) // 3):
                 acc_rows.append(samples[3 * i:3 * i + 3])
-                acc_t.append(start_s + i / chunk["acc_hz"])
-    duration_s = decoded.recorded_hours() * 3600.0 if segment is None else 0.0
-    if segment is not None and segment.last_data_s is not None:
-        duration_s = segment.last_data_s
+                acc_t.append(chunk["t_s"] + i / chunk["acc_hz"])
+    duration_s = segment.last_data_s or 0.0
     if len(beat_s):
         duration_s = max(duration_s, float(beat_s[-1]))
     if len(epoch):
@@ -515,7 +508,7 @@ def to_fixture_arrays(decoded: DecodedLog,
         "acc_hz": np.float64(acc_hz),
         "beat_s": beat_s,
         "duration_s": np.float64(duration_s),
-        "rr_ms": np.asarray(decoded.rr_ms, dtype=np.float64),
+        "rr_ms": np.asarray(segment.rr_ms, dtype=np.float64),
         "epoch_t_s": epoch[:, 0],
         "epoch_act": epoch[:, 1].astype(np.uint8),
         "epoch_band": epoch[:, 2].astype(np.uint8),

@@ -333,9 +333,9 @@ def raw_window_evidence(series: Series, start_s: float, end_s: float) -> dict | 
     Returns:
         A JSON-ready dict: ``covered_s``; the RMS of the motion in each band of
         :data:`RAW_BANDS_HZ`, mg (``band_rms_mg``); ``jerks``; jerk rate over the first
-        and last third of the event (``jerk_rate_start_hz``, ``jerk_rate_end_hz``); ``rhythmicity``, the
-        height of the first autocorrelation peak of the jerk envelope (0 to 1: 1 is a
-        perfectly regular train).
+        and last third of the event (``jerk_rate_start_hz``, ``jerk_rate_end_hz``);
+        ``rhythmicity``, the height of the first autocorrelation peak of the jerk
+        envelope (0 to 1: 1 is a perfectly regular train).
     """
     t = series.raw_acc_t_s
     lo = int(np.searchsorted(t, start_s, side="left"))
